@@ -1,0 +1,84 @@
+// The compiler's IR: everything the emitters need, fully resolved and checked.
+// sema builds it from the typed AST; emit/ turns it into a Heat template and
+// the launch plan. No AST or ANTLR types appear here.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "runtime/plan/plan.h"
+
+namespace dml::ir {
+
+enum class ParamType { kString, kNumber, kBoolean };
+
+// A deploy-time parameter: a `param` of the .dml file, or one dmlc adds so
+// that the usual knobs (image, flavor, ...) can be changed at stack create.
+struct HeatParam {
+  std::string name;
+  ParamType type = ParamType::kString;
+  std::optional<std::string> default_value;  // scalar text as Heat reads it
+  std::string label;
+  std::string description;
+  std::string custom_constraint;  // "nova.keypair", "nova.flavor", "glance.image", "neutron.network"
+  std::optional<int64_t> range_min;  // numbers only
+  std::optional<int64_t> range_max;
+  std::optional<std::string> cidr_constraint;  // any value: add the "net_cidr" custom constraint
+};
+
+// A template value: exactly one of `literal` or `param` is set. A literal is
+// written into the template as is; a param becomes {get_param: name}.
+struct Value {
+  std::string literal;
+  std::string param;
+  static Value Literal(std::string s) { return {std::move(s), {}}; }
+  static Value Param(std::string p) { return {{}, std::move(p)}; }
+  bool is_param() const { return !param.empty(); }
+};
+
+struct NodeGroup {
+  std::string name;       // "master", "workers"
+  Value flavor;
+  Value image;
+  int count = 1;          // default when count_param is set
+  std::string count_param;
+  int procs_per_node = 1;
+  int first_node_rank = 0;  // node rank of this group's node 0
+};
+
+// How the runtime reaches a node. kGit: clone `url` at `ref` and build it
+// with the distribution's packages; kDeb: download `url`, check `sha256`, install.
+struct RuntimeSource {
+  enum class Kind { kGit, kDeb };
+  Kind kind = Kind::kGit;
+  std::string url;
+  std::string ref;
+  std::string sha256;
+};
+
+struct Network {
+  std::string cidr;          // "10.8.1.0/24"
+  std::string gateway;       // first host
+  std::string master_ip;     // fixed, outside the DHCP pool
+  struct Pool { std::string start, end; };
+  std::vector<Pool> allocation_pools;  // the DHCP range, master excluded
+  std::vector<std::string> dns_nameservers;
+  Value external_network;
+  Value ssh_from;            // CIDR allowed to reach port 22
+};
+
+struct Deployment {
+  std::string name;          // job name; files are <name>.heat.yaml / <name>.plan.yaml
+  std::string description;
+  std::vector<HeatParam> params;
+  Value key_name;
+  Network network;
+  std::vector<NodeGroup> groups;  // groups[0] is the master group, count 1
+  RuntimeSource runtime;
+  bool power_off = true;     // nodes shut down when their part ends
+  plan::Plan plan;           // what every node runs; groups mirror `groups`
+};
+
+}  // namespace dml::ir

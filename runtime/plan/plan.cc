@@ -1,0 +1,139 @@
+#include "runtime/plan/plan.h"
+
+#include <fmt/format.h>
+
+namespace dml::plan {
+namespace {
+
+constexpr int kMaxPort = 65535;
+
+class Checker {
+ public:
+  explicit Checker(std::string file) : file_(std::move(file)) {}
+
+  void Require(bool ok, const std::string& field, const std::string& message) {
+    if (!ok) errors_.push_back({file_, field, message});
+  }
+  std::vector<PlanError> Take() { return std::move(errors_); }
+
+ private:
+  std::string file_;
+  std::vector<PlanError> errors_;
+};
+
+void CheckCluster(const Cluster& c, Checker& check) {
+  check.Require(!c.subnet.empty(), "cluster.subnet", "must be set (a CIDR such as 10.8.1.0/24)");
+  check.Require(!c.master_addr.empty(), "cluster.master_addr", "must be set");
+  check.Require(c.port >= 1 && c.port <= kMaxPort, "cluster.port",
+                fmt::format("{} is not a TCP port (1..{})", c.port, kMaxPort));
+  check.Require(!c.groups.empty(), "cluster.groups", "must list at least one node group");
+  for (size_t i = 0; i < c.groups.size(); ++i) {
+    const NodeGroup& g = c.groups[i];
+    const std::string at = fmt::format("cluster.groups[{}]", i);
+    check.Require(!g.name.empty(), at + ".name", "must be set");
+    // The master group is the first: it always holds exactly the master.
+    if (i == 0) {
+      check.Require(g.count == 1, at + ".count", "the first group holds the master: count must be 1");
+    } else {
+      check.Require(g.count >= 0, at + ".count", fmt::format("{} is negative", g.count));
+    }
+    check.Require(g.procs_per_node >= 1, at + ".procs_per_node",
+                  fmt::format("must be >= 1, not {}", g.procs_per_node));
+  }
+}
+
+void CheckTrain(const TrainSpec& t, Checker& check) {
+  check.Require(!t.dataset.dir.empty(), "train.dataset.dir", "must be set");
+  for (const auto& [field, value] :
+       {std::pair{"train.dataset.train_images", &t.dataset.train_images},
+        std::pair{"train.dataset.train_labels", &t.dataset.train_labels},
+        std::pair{"train.dataset.test_images", &t.dataset.test_images},
+        std::pair{"train.dataset.test_labels", &t.dataset.test_labels}}) {
+    check.Require(!value->empty(), field, "must be set");
+  }
+  check.Require(t.dataset.format == "idx", "train.dataset.format",
+                fmt::format("unknown format '{}' (known: idx)", t.dataset.format));
+  check.Require(t.model.layers.size() >= 2, "train.model.layers",
+                "needs at least an input and an output size");
+  for (size_t i = 0; i < t.model.layers.size(); ++i) {
+    check.Require(t.model.layers[i] >= 1, fmt::format("train.model.layers[{}]", i),
+                  fmt::format("{} is not a layer size", t.model.layers[i]));
+  }
+  check.Require(t.batch_per_rank >= 1, "train.batch_per_rank",
+                fmt::format("must be >= 1, not {}", t.batch_per_rank));
+  check.Require(t.epochs >= 1, "train.epochs", fmt::format("must be >= 1, not {}", t.epochs));
+  check.Require(t.optimizer.lr > 0, "train.optimizer.lr",
+                fmt::format("must be > 0, not {}", t.optimizer.lr));
+  check.Require(t.threads_per_rank >= 0, "train.threads_per_rank", "must be >= 0 (0: automatic)");
+  check.Require(t.checkpoint.every_epochs >= 1, "train.checkpoint.every_epochs", "must be >= 1");
+}
+
+}  // namespace
+
+std::string PlanError::ToString() const {
+  if (field.empty()) return fmt::format("{}: {}", file, message);
+  return fmt::format("{}: {}: {}", file, field, message);
+}
+
+const char* JobKindName(JobKind kind) {
+  switch (kind) {
+    case JobKind::kTrain: return "train";
+    case JobKind::kCommand: return "command";
+  }
+  return "?";
+}
+
+std::vector<NodeInfo> ExpandNodes(const Plan& plan) {
+  std::vector<NodeInfo> nodes;
+  int global_rank = 0;
+  for (const NodeGroup& group : plan.cluster.groups) {
+    for (int i = 0; i < group.count; ++i) {
+      NodeInfo node;
+      node.node_rank = static_cast<int>(nodes.size());
+      node.group = group.name;
+      node.index_in_group = i;
+      node.procs = group.procs_per_node;
+      node.first_global_rank = global_rank;
+      global_rank += group.procs_per_node;
+      nodes.push_back(node);
+    }
+  }
+  return nodes;
+}
+
+int NodeCount(const Plan& plan) {
+  int n = 0;
+  for (const NodeGroup& g : plan.cluster.groups) n += g.count;
+  return n;
+}
+
+int WorldSize(const Plan& plan) {
+  int n = 0;
+  for (const NodeGroup& g : plan.cluster.groups) n += g.count * g.procs_per_node;
+  return n;
+}
+
+std::vector<PlanError> Validate(const Plan& plan, const std::string& file) {
+  Checker check(file);
+  check.Require(plan.version == kPlanVersion, "dml_plan",
+                fmt::format("plan version {} is not supported (this dmlrun reads version {})",
+                            plan.version, kPlanVersion));
+  check.Require(!plan.job.empty(), "job.name", "must be set");
+  CheckCluster(plan.cluster, check);
+  check.Require(plan.timeouts.rendezvous_s > 0, "timeouts.rendezvous", "must be > 0");
+  check.Require(plan.timeouts.collective_s > 0, "timeouts.collective", "must be > 0");
+  check.Require(plan.timeouts.job_s > 0, "timeouts.job", "must be > 0");
+  if (plan.kind == JobKind::kTrain) {
+    check.Require(plan.train.has_value(), "train", "a train job needs a train section");
+    if (plan.train) CheckTrain(*plan.train, check);
+  } else {
+    check.Require(plan.command.has_value(), "command", "a command job needs a command section");
+    if (plan.command) {
+      check.Require(!plan.command->repo.empty(), "command.repo", "must be set");
+      check.Require(!plan.command->entrypoint.empty(), "command.entrypoint", "must be set");
+    }
+  }
+  return check.Take();
+}
+
+}  // namespace dml::plan

@@ -1,0 +1,135 @@
+// The launch plan: the one contract between dmlc (which writes it) and dmlrun
+// (which executes it). Neither side includes the other's internals; both
+// include only this folder. The on-disk form is versioned YAML (plan_yaml.h).
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace dml::plan {
+
+// Bumped on any change a reader of the previous version would misread.
+inline constexpr int kPlanVersion = 1;
+
+// A group of identical nodes. The master is node 0: the first node of the
+// first group. When `count_param` is set, the count came from a deploy-time
+// parameter (a Heat parameter of that name) and `count` holds its default.
+struct NodeGroup {
+  std::string name;
+  int count = 1;
+  int procs_per_node = 1;
+  std::string count_param;
+};
+
+struct Cluster {
+  std::string subnet;       // CIDR of the private network, e.g. "10.8.1.0/24"
+  std::string master_addr;  // fixed IP of node 0, inside `subnet`
+  int port = 29500;         // TCPStore port on the master
+  std::vector<NodeGroup> groups;
+};
+
+struct Timeouts {
+  double rendezvous_s = 600;  // every rank must join within this
+  double collective_s = 300;  // one collective may take at most this
+  double job_s = 7200;        // the whole job
+};
+
+// MNIST-format IDX files (gzip or plain) under `dir`.
+struct Dataset {
+  std::string name;
+  std::string format = "idx";
+  std::string dir;
+  std::string train_images;
+  std::string train_labels;
+  std::string test_images;
+  std::string test_labels;
+  int64_t train_size = 0;  // as declared; the loader checks the files agree
+  int64_t test_size = 0;
+};
+
+struct Model {
+  std::string kind = "mlp";
+  std::vector<int64_t> layers;  // sizes, input first: {784, 100, 10}
+  std::string activation = "relu";
+};
+
+struct Optimizer {
+  std::string kind = "adam";  // "adam" | "sgd"
+  double lr = 1e-3;
+  double momentum = 0.0;      // sgd
+  double weight_decay = 0.0;
+  double beta1 = 0.9;         // adam
+  double beta2 = 0.999;
+  double eps = 1e-8;
+};
+
+struct Checkpoint {
+  std::string dir;        // empty: no checkpoints
+  int every_epochs = 1;
+};
+
+struct TrainSpec {
+  Dataset dataset;
+  Model model;
+  std::string loss = "cross_entropy";
+  Optimizer optimizer;
+  int batch_per_rank = 64;
+  int epochs = 1;
+  uint64_t seed = 0;
+  int threads_per_rank = 0;  // 0: the node's cores divided among its local ranks
+  Checkpoint checkpoint;
+};
+
+// A user's own program (the prototype's job): cloned, requirements installed,
+// entrypoint started once per local rank with torchrun's environment.
+struct CommandSpec {
+  std::string repo;               // git URL (dmlc insists on https)
+  std::string ref;                // branch, tag or commit; empty: default branch
+  std::string requirements_dir;   // directory (in the repo) holding requirements.txt
+  std::string entrypoint;         // path in the repo; *.py runs with python3
+  std::vector<std::string> args;
+  std::string python = "python3";
+};
+
+enum class JobKind { kTrain, kCommand };
+
+struct Plan {
+  int version = kPlanVersion;
+  std::string job;  // job name
+  JobKind kind = JobKind::kTrain;
+  Cluster cluster;
+  Timeouts timeouts;
+  std::optional<TrainSpec> train;      // set iff kind == kTrain
+  std::optional<CommandSpec> command;  // set iff kind == kCommand
+};
+
+// One node of the expanded cluster.
+struct NodeInfo {
+  int node_rank = 0;
+  std::string group;
+  int index_in_group = 0;
+  int procs = 1;
+  int first_global_rank = 0;
+};
+
+std::vector<NodeInfo> ExpandNodes(const Plan& plan);
+int NodeCount(const Plan& plan);
+int WorldSize(const Plan& plan);
+
+// A problem with a plan, naming the file and the field ("train.epochs").
+struct PlanError {
+  std::string file;
+  std::string field;
+  std::string message;
+  std::string ToString() const;  // "plan.yaml: train.epochs: must be >= 1"
+};
+
+// Semantic checks that hold for any plan whatever its source; the YAML reader
+// runs them, and dmlc runs them on what it is about to write.
+std::vector<PlanError> Validate(const Plan& plan, const std::string& file = "<plan>");
+
+const char* JobKindName(JobKind kind);
+
+}  // namespace dml::plan

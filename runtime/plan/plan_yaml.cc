@@ -1,0 +1,170 @@
+#include "runtime/plan/plan_yaml.h"
+
+#include <yaml-cpp/yaml.h>
+
+#include <fstream>
+#include <sstream>
+
+#include "runtime/plan/yaml_reader.h"
+
+namespace dml::plan {
+namespace {
+
+void ReadGroups(YamlReader& r, const YAML::Node& list, Cluster* c) {
+  if (!r.ExpectSequence(list, "cluster.groups")) return;
+  for (size_t i = 0; i < list.size(); ++i) {
+    const std::string at = "cluster.groups[" + std::to_string(i) + "]";
+    const YAML::Node g = list[i];
+    if (!r.ExpectMap(g, at)) continue;
+    r.CheckKeys(g, at, {"name", "count", "count_param", "procs_per_node"});
+    NodeGroup group;
+    r.Get(g, at, "name", &group.name, kRequired);
+    r.Get(g, at, "count", &group.count, kRequired);
+    r.Get(g, at, "count_param", &group.count_param, kOptional);
+    r.Get(g, at, "procs_per_node", &group.procs_per_node, kRequired);
+    c->groups.push_back(std::move(group));
+  }
+}
+
+void ReadCluster(YamlReader& r, const YAML::Node& n, Cluster* c) {
+  r.CheckKeys(n, "cluster", {"subnet", "master_addr", "port", "groups"});
+  r.Get(n, "cluster", "subnet", &c->subnet, kRequired);
+  r.Get(n, "cluster", "master_addr", &c->master_addr, kRequired);
+  r.Get(n, "cluster", "port", &c->port, kOptional);
+  if (r.Has(n, "cluster", "groups", kRequired)) ReadGroups(r, n["groups"], c);
+}
+
+void ReadTimeouts(YamlReader& r, const YAML::Node& n, Timeouts* t) {
+  r.CheckKeys(n, "timeouts", {"rendezvous_s", "collective_s", "job_s"});
+  r.Get(n, "timeouts", "rendezvous_s", &t->rendezvous_s, kOptional);
+  r.Get(n, "timeouts", "collective_s", &t->collective_s, kOptional);
+  r.Get(n, "timeouts", "job_s", &t->job_s, kOptional);
+}
+
+void ReadTrain(YamlReader& r, const YAML::Node& n, TrainSpec* t) {
+  r.CheckKeys(n, "train", {"dataset", "model", "loss", "optimizer", "batch_per_rank", "epochs",
+                           "seed", "threads_per_rank", "checkpoint"});
+  if (YAML::Node d = r.Section(n, "train", "dataset", kRequired)) {
+    const char* at = "train.dataset";
+    r.CheckKeys(d, at, {"name", "format", "dir", "train_images", "train_labels", "test_images",
+                        "test_labels", "train_size", "test_size"});
+    r.Get(d, at, "name", &t->dataset.name, kOptional);
+    r.Get(d, at, "format", &t->dataset.format, kOptional);
+    r.Get(d, at, "dir", &t->dataset.dir, kRequired);
+    r.Get(d, at, "train_images", &t->dataset.train_images, kRequired);
+    r.Get(d, at, "train_labels", &t->dataset.train_labels, kRequired);
+    r.Get(d, at, "test_images", &t->dataset.test_images, kRequired);
+    r.Get(d, at, "test_labels", &t->dataset.test_labels, kRequired);
+    r.Get(d, at, "train_size", &t->dataset.train_size, kOptional);
+    r.Get(d, at, "test_size", &t->dataset.test_size, kOptional);
+  }
+  if (YAML::Node m = r.Section(n, "train", "model", kRequired)) {
+    r.CheckKeys(m, "train.model", {"kind", "layers", "activation"});
+    r.Get(m, "train.model", "kind", &t->model.kind, kRequired);
+    r.Get(m, "train.model", "layers", &t->model.layers, kRequired);
+    r.Get(m, "train.model", "activation", &t->model.activation, kOptional);
+  }
+  r.Get(n, "train", "loss", &t->loss, kOptional);
+  if (YAML::Node o = r.Section(n, "train", "optimizer", kRequired)) {
+    const char* at = "train.optimizer";
+    r.CheckKeys(o, at, {"kind", "lr", "momentum", "weight_decay", "beta1", "beta2", "eps"});
+    r.Get(o, at, "kind", &t->optimizer.kind, kRequired);
+    r.Get(o, at, "lr", &t->optimizer.lr, kRequired);
+    r.Get(o, at, "momentum", &t->optimizer.momentum, kOptional);
+    r.Get(o, at, "weight_decay", &t->optimizer.weight_decay, kOptional);
+    r.Get(o, at, "beta1", &t->optimizer.beta1, kOptional);
+    r.Get(o, at, "beta2", &t->optimizer.beta2, kOptional);
+    r.Get(o, at, "eps", &t->optimizer.eps, kOptional);
+  }
+  r.Get(n, "train", "batch_per_rank", &t->batch_per_rank, kRequired);
+  r.Get(n, "train", "epochs", &t->epochs, kRequired);
+  r.Get(n, "train", "seed", &t->seed, kOptional);
+  r.Get(n, "train", "threads_per_rank", &t->threads_per_rank, kOptional);
+  if (YAML::Node c = r.Section(n, "train", "checkpoint", kOptional)) {
+    r.CheckKeys(c, "train.checkpoint", {"dir", "every_epochs"});
+    r.Get(c, "train.checkpoint", "dir", &t->checkpoint.dir, kOptional);
+    r.Get(c, "train.checkpoint", "every_epochs", &t->checkpoint.every_epochs, kOptional);
+  }
+}
+
+void ReadCommand(YamlReader& r, const YAML::Node& n, CommandSpec* c) {
+  r.CheckKeys(n, "command", {"repo", "ref", "requirements_dir", "entrypoint", "args", "python"});
+  r.Get(n, "command", "repo", &c->repo, kRequired);
+  r.Get(n, "command", "ref", &c->ref, kOptional);
+  r.Get(n, "command", "requirements_dir", &c->requirements_dir, kOptional);
+  r.Get(n, "command", "entrypoint", &c->entrypoint, kRequired);
+  r.Get(n, "command", "args", &c->args, kOptional);
+  r.Get(n, "command", "python", &c->python, kOptional);
+}
+
+bool ParseKind(const std::string& text, JobKind* kind) {
+  if (text == "train") *kind = JobKind::kTrain;
+  else if (text == "command") *kind = JobKind::kCommand;
+  else return false;
+  return true;
+}
+
+// Reads a parsed document; the version is checked first so that a plan of
+// another version gets one clear message, not a list of unknown fields.
+void ReadPlan(YamlReader& r, const YAML::Node& root, Plan* plan) {
+  if (!r.ExpectMap(root, "")) return;
+  if (!r.Get(root, "", "dml_plan", &plan->version, kRequired)) return;
+  if (plan->version != kPlanVersion) {
+    r.Error("dml_plan", "plan version " + std::to_string(plan->version) +
+                            " is not supported (this dmlrun reads version " +
+                            std::to_string(kPlanVersion) + "); rebuild it with a matching dmlc");
+    return;
+  }
+  r.CheckKeys(root, "", {"dml_plan", "job", "cluster", "timeouts", "train", "command"});
+  if (YAML::Node j = r.Section(root, "", "job", kRequired)) {
+    r.CheckKeys(j, "job", {"name", "kind"});
+    r.Get(j, "job", "name", &plan->job, kRequired);
+    std::string kind;
+    if (r.Get(j, "job", "kind", &kind, kRequired) && !ParseKind(kind, &plan->kind)) {
+      r.Error("job.kind", "unknown job kind '" + kind + "' (known: train, command)");
+    }
+  }
+  if (YAML::Node c = r.Section(root, "", "cluster", kRequired)) ReadCluster(r, c, &plan->cluster);
+  if (YAML::Node t = r.Section(root, "", "timeouts", kOptional)) ReadTimeouts(r, t, &plan->timeouts);
+  if (YAML::Node t = r.Section(root, "", "train", kOptional)) {
+    plan->train.emplace();
+    ReadTrain(r, t, &*plan->train);
+  }
+  if (YAML::Node c = r.Section(root, "", "command", kOptional)) {
+    plan->command.emplace();
+    ReadCommand(r, c, &*plan->command);
+  }
+}
+
+}  // namespace
+
+LoadResult ParsePlan(const std::string& text, const std::string& source) {
+  LoadResult result;
+  YAML::Node root;
+  try {
+    root = YAML::Load(text);
+  } catch (const YAML::Exception& e) {
+    // yaml-cpp reports syntax errors only by exception; turn it into a value here.
+    result.errors.push_back({source, "", "not valid YAML at line " + std::to_string(e.mark.line + 1) +
+                                             ", column " + std::to_string(e.mark.column + 1) +
+                                             ": " + e.msg});
+    return result;
+  }
+  Plan plan;
+  YamlReader reader(source, &result.errors);
+  ReadPlan(reader, root, &plan);
+  if (!result.errors.empty()) return result;
+  result.errors = Validate(plan, source);
+  if (result.errors.empty()) result.plan = std::move(plan);
+  return result;
+}
+
+LoadResult LoadPlanFile(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) return {std::nullopt, {{path, "", "cannot read the plan file"}}};
+  std::ostringstream text;
+  text << in.rdbuf();
+  return ParsePlan(text.str(), path);
+}
+
+}  // namespace dml::plan

@@ -1,0 +1,139 @@
+#include <gtest/gtest.h>
+
+#include <string>
+
+#include "runtime/plan/plan.h"
+#include "runtime/plan/plan_yaml.h"
+
+namespace dml::plan {
+namespace {
+
+Plan SamplePlan() {
+  Plan p;
+  p.job = "mnist";
+  p.cluster.subnet = "10.8.1.0/24";
+  p.cluster.master_addr = "10.8.1.250";
+  p.cluster.port = 29511;
+  p.cluster.groups = {{"master", 1, 2, ""}, {"workers", 3, 1, "workers"}};
+  p.timeouts = {120, 30.5, 3600};
+  TrainSpec t;
+  t.dataset = {"fashion_mnist", "idx", "/usr/share/datasets/fashion-mnist",
+               "train-images-idx3-ubyte.gz", "train-labels-idx1-ubyte.gz",
+               "t10k-images-idx3-ubyte.gz", "t10k-labels-idx1-ubyte.gz", 60000, 10000};
+  t.model.layers = {784, 100, 10};
+  t.optimizer.kind = "sgd";
+  t.optimizer.lr = 1e-3;
+  t.optimizer.momentum = 0.9;
+  t.batch_per_rank = 64;
+  t.epochs = 10;
+  t.seed = 42;
+  t.checkpoint = {"/var/lib/dml/ckpt", 2};
+  p.train = t;
+  return p;
+}
+
+std::string Errors(const LoadResult& r) {
+  std::string all;
+  for (const PlanError& e : r.errors) all += e.ToString() + "\n";
+  return all;
+}
+
+TEST(PlanTest, RoundTripKeepsEveryField) {
+  const Plan p = SamplePlan();
+  const std::string text = SerializePlan(p);
+  LoadResult r = ParsePlan(text, "mnist.plan.yaml");
+  ASSERT_TRUE(r.plan) << Errors(r);
+  EXPECT_EQ(SerializePlan(*r.plan), text);
+  EXPECT_EQ(r.plan->cluster.groups[1].count_param, "workers");
+  EXPECT_DOUBLE_EQ(r.plan->train->optimizer.lr, 1e-3);
+  EXPECT_DOUBLE_EQ(r.plan->timeouts.collective_s, 30.5);
+  EXPECT_EQ(r.plan->train->seed, 42u);
+  EXPECT_EQ(r.plan->train->checkpoint.every_epochs, 2);
+  EXPECT_NE(text.find("lr: 0.001"), std::string::npos) << text;
+}
+
+TEST(PlanTest, CommandJobRoundTripsHostileStrings) {
+  Plan p = SamplePlan();
+  p.kind = JobKind::kCommand;
+  p.train.reset();
+  p.command = CommandSpec{"https://example.org/a b.git", "true", "sub dir",
+                          "train.py", {"--name", "x'; rm -rf / #", "null", "1.5"}, "python3"};
+  LoadResult r = ParsePlan(SerializePlan(p), "p.yaml");
+  ASSERT_TRUE(r.plan) << Errors(r);
+  EXPECT_EQ(r.plan->command->args, p.command->args);
+  EXPECT_EQ(r.plan->command->ref, "true");
+  EXPECT_EQ(r.plan->command->repo, p.command->repo);
+}
+
+TEST(PlanTest, ExpandNodesAssignsRanksInGroupOrder) {
+  const Plan p = SamplePlan();
+  const std::vector<NodeInfo> nodes = ExpandNodes(p);
+  ASSERT_EQ(nodes.size(), 4u);
+  EXPECT_EQ(NodeCount(p), 4);
+  EXPECT_EQ(WorldSize(p), 5);
+  EXPECT_EQ(nodes[0].group, "master");
+  EXPECT_EQ(nodes[0].procs, 2);
+  EXPECT_EQ(nodes[1].first_global_rank, 2);
+  EXPECT_EQ(nodes[3].node_rank, 3);
+  EXPECT_EQ(nodes[3].index_in_group, 2);
+  EXPECT_EQ(nodes[3].first_global_rank, 4);
+}
+
+TEST(PlanTest, ParamTokensReplaceParamDrivenCounts) {
+  const std::string text = SerializePlan(SamplePlan(), {true});
+  EXPECT_NE(text.find("count: " + ParamToken("workers")), std::string::npos) << text;
+  // Without the token the copy is a plan dmlrun reads; with it, it is not.
+  EXPECT_FALSE(ParsePlan(text, "t.yaml").plan);
+}
+
+TEST(PlanTest, OtherVersionIsOneClearError) {
+  std::string text = SerializePlan(SamplePlan());
+  text.replace(text.find("dml_plan: 1"), 11, "dml_plan: 2");
+  text += "new_field_of_v2: 1\n";
+  LoadResult r = ParsePlan(text, "old.plan.yaml");
+  ASSERT_FALSE(r.plan);
+  ASSERT_EQ(r.errors.size(), 1u) << Errors(r);
+  EXPECT_EQ(r.errors[0].ToString().rfind("old.plan.yaml: dml_plan: plan version 2 is not supported", 0), 0u)
+      << Errors(r);
+}
+
+TEST(PlanTest, UnknownMissingAndMistypedFieldsAreNamed) {
+  std::string text = SerializePlan(SamplePlan());
+  text.replace(text.find("epochs: 10"), 10, "epochs: ten");
+  text.replace(text.find("  loss:"), 7, "  lost:");
+  text.replace(text.find("master_addr:"), 12, "master_adr:");
+  LoadResult r = ParsePlan(text, "p.yaml");
+  ASSERT_FALSE(r.plan);
+  const std::string all = Errors(r);
+  EXPECT_NE(all.find("p.yaml: train.epochs: expected an integer, found 'ten' (line"), std::string::npos) << all;
+  EXPECT_NE(all.find("p.yaml: train.lost: unknown field"), std::string::npos) << all;
+  EXPECT_NE(all.find("p.yaml: cluster.master_addr: missing"), std::string::npos) << all;
+  EXPECT_NE(all.find("p.yaml: cluster.master_adr: unknown field"), std::string::npos) << all;
+}
+
+TEST(PlanTest, SemanticChecksNameTheField) {
+  Plan p = SamplePlan();
+  p.train->epochs = 0;
+  p.cluster.groups[0].count = 2;
+  p.cluster.port = 70000;
+  LoadResult r = ParsePlan(SerializePlan(p), "p.yaml");
+  ASSERT_FALSE(r.plan);
+  const std::string all = Errors(r);
+  EXPECT_NE(all.find("train.epochs: must be >= 1, not 0"), std::string::npos) << all;
+  EXPECT_NE(all.find("cluster.groups[0].count"), std::string::npos) << all;
+  EXPECT_NE(all.find("cluster.port: 70000 is not a TCP port"), std::string::npos) << all;
+}
+
+TEST(PlanTest, BrokenYamlAndMissingFileAreErrorsNotCrashes) {
+  LoadResult r = ParsePlan("dml_plan: [1\njob: {", "bad.yaml");
+  ASSERT_FALSE(r.plan);
+  EXPECT_NE(Errors(r).find("bad.yaml: not valid YAML at line"), std::string::npos) << Errors(r);
+  EXPECT_FALSE(ParsePlan("", "empty.yaml").plan);
+  EXPECT_FALSE(ParsePlan("- 1\n- 2\n", "list.yaml").plan);
+  LoadResult missing = LoadPlanFile("/nonexistent/dir/x.plan.yaml");
+  ASSERT_FALSE(missing.plan);
+  EXPECT_EQ(missing.errors[0].ToString(), "/nonexistent/dir/x.plan.yaml: cannot read the plan file");
+}
+
+}  // namespace
+}  // namespace dml::plan
