@@ -3,8 +3,9 @@
 //
 // The surface language is small and regular: declarations at the top level,
 // and blocks of `name = value` fields inside. A nested block `name { ... }` is
-// a field whose value is an untyped record; `kind { ... }` after `=` is a
-// typed record (`optimizer = adam { lr = 1e-3 }`).
+// a field whose value is an untyped record (`group gpu { ... }` a labelled
+// one); `kind { ... }` after `=` is a typed record (`optimizer = adam { lr =
+// 1e-3 }`). Record and enum types are declared with `type` and `enum`.
 #pragma once
 
 #include <cstdint>
@@ -25,19 +26,37 @@ struct Identifier {
   SourceRange range;
 };
 
-enum class LiteralKind { kInt, kFloat, kBool, kString, kDuration, kIp, kCidr };
+enum class LiteralKind { kInt, kFloat, kBool, kString, kDuration, kSize, kIp, kCidr };
+
+// `${workers}` or `${site.name}` inside a string literal.
+struct Interpolation {
+  size_t offset = 0;             // byte offset in Literal::string_value where it goes
+  std::vector<Identifier> path;  // non-empty
+  SourceRange range;             // the whole `${...}`
+};
 
 struct Literal {
   LiteralKind kind = LiteralKind::kInt;
   std::string text;        // as written
-  int64_t int_value = 0;   // kInt
+  int64_t int_value = 0;   // kInt; kSize in bytes
   double float_value = 0;  // kFloat; kDuration in seconds
   bool bool_value = false; // kBool
-  std::string string_value;  // kString (unescaped), kIp / kCidr (canonical text)
+  std::string string_value;  // kString (unescaped, interpolations cut out), kIp / kCidr (canonical text)
+  std::vector<Interpolation> interpolations;  // kString, in order of offset
 };
 
 struct Expr;
 using ExprPtr = std::unique_ptr<Expr>;
+
+enum class BinaryOp { kAdd, kSub, kMul, kDiv };
+
+// `a + b`, `flavor.vcpus * 2`; parentheses leave no node of their own.
+struct BinaryExpr {
+  BinaryOp op = BinaryOp::kAdd;
+  ExprPtr lhs;
+  ExprPtr rhs;
+  SourceRange op_range;
+};
 
 // `a`, `chameleon.kvm_tacc`, `site.flavors.m1_medium`
 struct Reference {
@@ -50,6 +69,7 @@ struct ListExpr {
 
 struct Field {
   Identifier name;
+  std::optional<Identifier> label;  // `gpu` in `group gpu { ... }`
   ExprPtr value;
   SourceRange range;  // the whole `name = value`
 };
@@ -62,7 +82,24 @@ struct RecordExpr {
 
 struct Expr {
   SourceRange range;
-  std::variant<Literal, Reference, ListExpr, RecordExpr> node;
+  std::variant<Literal, Reference, ListExpr, RecordExpr, BinaryExpr> node;
+};
+
+// `int`, `flavor`, `[int]`, `string?`
+struct TypeRef {
+  Identifier name;        // the (element) type's name
+  bool list = false;      // `[name]`
+  bool optional = false;  // `name?`: the field may be left out
+  SourceRange range;
+};
+
+// `in 0..254`, `in 0..<1`, `in 0<..`: either end may be missing.
+struct RangeConstraint {
+  ExprPtr low;   // may be null
+  ExprPtr high;  // may be null
+  bool low_exclusive = false;
+  bool high_exclusive = false;
+  SourceRange range;  // from `in` to the end
 };
 
 // `import chameleon`, `import chameleon.kvm_tacc as site`
@@ -74,18 +111,42 @@ struct Import {
   const Identifier& bound_name() const { return alias ? *alias : path.back(); }
 };
 
-// `param workers: int = 1`
+// `param workers: int = 1 in 0..254`
 struct Param {
   Identifier name;
-  Identifier type;  // int, float, bool, string, duration, ip, cidr
+  TypeRef type;  // int, float, bool, string, duration, size, ip, cidr or an enum
   ExprPtr default_value;  // may be null: required at deploy time
+  std::optional<RangeConstraint> constraint;
   SourceRange range;
 };
 
-// `let m1_medium = flavor { name = "m1.medium", vcpus = 2, ram_mb = 4096 }`
+// `let m1_medium = flavor { name = "m1.medium", vcpus = 2, ram = 4GiB }`
 struct Let {
   Identifier name;
   ExprPtr value;
+  SourceRange range;
+};
+
+// One field of a `type`: `vcpus: int in 1..`, `ram: size`, `disk: size?`.
+struct FieldDecl {
+  Identifier name;
+  TypeRef type;
+  ExprPtr default_value;  // may be null
+  std::optional<RangeConstraint> constraint;
+  SourceRange range;
+};
+
+// `type flavor { name: string, vcpus: int in 1.., ram: size }`
+struct TypeDecl {
+  Identifier name;
+  std::vector<FieldDecl> fields;
+  SourceRange range;
+};
+
+// `enum activation { relu, tanh, sigmoid }`
+struct EnumDecl {
+  Identifier name;
+  std::vector<Identifier> members;
   SourceRange range;
 };
 
@@ -102,7 +163,7 @@ struct Job {
   SourceRange range;
 };
 
-using Decl = std::variant<Import, Param, Let, Cluster, Job>;
+using Decl = std::variant<Import, Param, Let, TypeDecl, EnumDecl, Cluster, Job>;
 
 struct Module {
   diag::FileId file = diag::kNoFile;

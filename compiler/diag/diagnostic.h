@@ -46,6 +46,7 @@ class DiagnosticSink {
   void Report(Diagnostic diagnostic) { diagnostics_.push_back(std::move(diagnostic)); }
   bool HasErrors() const;
   int ErrorCount() const;
+  int WarningCount() const;
   // Sorted by place, duplicates (same kind, place, message) removed.
   std::vector<Diagnostic> Sorted() const;
 
@@ -56,5 +57,15 @@ class DiagnosticSink {
 // `file:line:col: error: message [kind]`, the source line, `^~~~` under the
 // range, then notes and help.
 std::string Render(const Diagnostic& diagnostic, const SourceManager& sources);
+
+const char* SeverityName(Severity severity);  // "error", "warning"
+
+// Clang's closing line: "1 error generated.", "1 warning and 2 errors
+// generated."; empty when both are zero.
+std::string RenderSummary(int errors, int warnings);
+
+// For editors and scripts (`dmlc --diagnostics=json`): one JSON array of
+// {file, line, column, length, severity, kind, message, notes[], help[]}.
+std::string RenderJson(const std::vector<Diagnostic>& diagnostics, const SourceManager& sources);
 
 }  // namespace dml::diag

@@ -39,13 +39,20 @@ struct Value {
 };
 
 struct NodeGroup {
-  std::string name;       // "master", "workers"
+  std::string name;       // "master", "workers", or a `group`'s name
   Value flavor;
   Value image;
   int count = 1;          // default when count_param is set
   std::string count_param;
   int procs_per_node = 1;
   int first_node_rank = 0;  // node rank of this group's node 0
+  // The flavor's size when the .dml file declares it (a `flavor` record),
+  // for `dmlc plan`; unknown for a flavor given by name only.
+  std::optional<int64_t> vcpus;
+  std::optional<int64_t> ram_mb;
+  // A Blazar reservation id (Chameleon bare metal): the servers'
+  // scheduler_hints {reservation: ...}. Absent: no hint.
+  std::optional<Value> reservation;
 };
 
 // How the runtime reaches a node. kGit: clone `url` at `ref` and build it

@@ -1,0 +1,75 @@
+#include "compiler/diag/utf8.h"
+
+namespace dml::diag {
+namespace {
+
+constexpr unsigned char kContinuationMask = 0xC0;
+constexpr unsigned char kContinuationTag = 0x80;
+constexpr char kReplacement[] = "\xEF\xBF\xBD";  // U+FFFD
+constexpr unsigned char kDelete = 0x7F;
+
+bool IsContinuation(unsigned char c) { return (c & kContinuationMask) == kContinuationTag; }
+
+}  // namespace
+
+size_t Utf8SequenceLength(std::string_view text, size_t i) {
+  const auto byte = [&](size_t k) { return static_cast<unsigned char>(text[k]); };
+  const unsigned char c = byte(i);
+  if (c < 0x80) return 1;
+  size_t length = 0;
+  uint32_t min_code = 0;
+  uint32_t code = 0;
+  if (c >= 0xC2 && c <= 0xDF) {
+    length = 2, min_code = 0x80, code = c & 0x1F;
+  } else if (c >= 0xE0 && c <= 0xEF) {
+    length = 3, min_code = 0x800, code = c & 0x0F;
+  } else if (c >= 0xF0 && c <= 0xF4) {
+    length = 4, min_code = 0x10000, code = c & 0x07;
+  } else {
+    return 0;
+  }
+  if (i + length > text.size()) return 0;
+  for (size_t k = 1; k < length; ++k) {
+    if (!IsContinuation(byte(i + k))) return 0;
+    code = (code << 6) | (byte(i + k) & 0x3F);
+  }
+  const bool surrogate = code >= 0xD800 && code <= 0xDFFF;
+  if (code < min_code || code > 0x10FFFF || surrogate) return 0;
+  return length;
+}
+
+std::string ToValidUtf8(std::string_view text) {
+  std::string out;
+  out.reserve(text.size());
+  for (size_t i = 0; i < text.size();) {
+    const size_t n = Utf8SequenceLength(text, i);
+    if (n == 0) {
+      out += kReplacement;
+      ++i;
+    } else {
+      out.append(text.substr(i, n));
+      i += n;
+    }
+  }
+  return out;
+}
+
+std::string ForDisplay(std::string_view line) {
+  std::string out;
+  out.reserve(line.size());
+  for (size_t i = 0; i < line.size();) {
+    const size_t n = Utf8SequenceLength(line, i);
+    const unsigned char c = static_cast<unsigned char>(line[i]);
+    const bool control = n == 1 && ((c < 0x20 && c != '\t') || c == kDelete);
+    if (n == 0 || control) {
+      out += '?';
+      i += 1;
+    } else {
+      out.append(line.substr(i, n));
+      i += n;
+    }
+  }
+  return out;
+}
+
+}  // namespace dml::diag

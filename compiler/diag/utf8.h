@@ -1,0 +1,23 @@
+// UTF-8 helpers shared by the parser and the renderer, so that both count
+// columns the same way: one column per code point, and one per byte of an
+// invalid sequence (shown as U+FFFD by the parser, `?` on the terminal).
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+
+namespace dml::diag {
+
+// Length in bytes of the valid UTF-8 sequence starting at text[i], or 0 when
+// the bytes there are not valid UTF-8 (overlong, surrogate, truncated, ...).
+size_t Utf8SequenceLength(std::string_view text, size_t i);
+
+// `text` with every invalid byte replaced by U+FFFD: always valid UTF-8.
+std::string ToValidUtf8(std::string_view text);
+
+// One source line made safe for a terminal: invalid bytes and control
+// characters other than tab become `?`. Columns are preserved.
+std::string ForDisplay(std::string_view line);
+
+}  // namespace dml::diag

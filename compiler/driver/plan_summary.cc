@@ -1,0 +1,178 @@
+#include "compiler/driver/plan_summary.h"
+
+#include <fmt/format.h>
+
+#include <cmath>
+#include <vector>
+
+namespace dml::driver {
+namespace {
+
+constexpr int64_t kMiBPerGiB = 1024;
+constexpr double kSecondsPerHour = 3600;
+constexpr int kSecondsPerMinute = 60;
+
+// A number without trailing zeros: 4, 0.5, 1.25.
+std::string Decimal(double value) {
+  std::string text = fmt::format("{:.2f}", value);
+  text.erase(text.find_last_not_of('0') + 1);
+  if (!text.empty() && text.back() == '.') text.pop_back();
+  return text;
+}
+
+std::string Plural(int64_t n, const char* one, const char* many) {
+  return fmt::format("{} {}", n, n == 1 ? one : many);
+}
+
+std::string Range(int64_t first, int64_t count) {
+  return count == 1 ? std::to_string(first) : fmt::format("{}-{}", first, first + count - 1);
+}
+
+// A template value as the stack will see it by default: a literal, or the
+// default of the stack parameter it comes from.
+std::string Shown(const ir::Value& value, const ir::Deployment& deployment) {
+  if (!value.is_param()) return value.literal;
+  for (const ir::HeatParam& p : deployment.params) {
+    if (p.name == value.param && p.default_value) return *p.default_value;
+  }
+  return "(stack parameter `" + value.param + "`)";
+}
+
+std::string FlavorText(const ir::NodeGroup& group, const ir::Deployment& deployment) {
+  std::string text = Shown(group.flavor, deployment);
+  if (group.vcpus && group.ram_mb) {
+    text += fmt::format(" ({}, {})", Plural(*group.vcpus, "vCPU", "vCPUs"), MemoryText(*group.ram_mb));
+  }
+  return text;
+}
+
+std::string PoolText(const ir::Network& network) {
+  std::string text;
+  for (const ir::Network::Pool& pool : network.allocation_pools) {
+    if (!text.empty()) text += ", ";
+    text += pool.start + "-" + pool.end;
+  }
+  return text.empty() ? "the subnet" : text;
+}
+
+// Rows of cells, left-aligned in columns two spaces apart, each row
+// indented by two.
+std::string Table(const std::vector<std::vector<std::string>>& rows) {
+  std::vector<size_t> widths;
+  for (const auto& row : rows) {
+    widths.resize(std::max(widths.size(), row.size()));
+    for (size_t c = 0; c < row.size(); ++c) widths[c] = std::max(widths[c], row[c].size());
+  }
+  std::string out;
+  for (const auto& row : rows) {
+    std::string line = "  ";
+    for (size_t c = 0; c < row.size(); ++c) {
+      line += row[c];
+      if (c + 1 < row.size()) line.append(widths[c] - row[c].size() + 2, ' ');
+    }
+    out += line + "\n";
+  }
+  return out;
+}
+
+std::string NodesSection(const ir::Deployment& d) {
+  std::vector<std::vector<std::string>> rows = {{"group", "nodes", "flavor", "image", "procs/node"}};
+  for (const ir::NodeGroup& g : d.groups) {
+    std::string count = std::to_string(g.count);
+    if (!g.count_param.empty()) count += " (param `" + g.count_param + "`)";
+    rows.push_back({g.name, count, FlavorText(g, d), Shown(g.image, d), std::to_string(g.procs_per_node)});
+  }
+  return "nodes\n" + Table(rows);
+}
+
+std::string RanksSection(const ir::Deployment& d) {
+  std::vector<std::vector<std::string>> rows = {{"nodes", "group", "ranks", "address"}};
+  int64_t rank = 0;
+  for (const ir::NodeGroup& g : d.groups) {
+    if (g.count == 0) continue;
+    const int64_t ranks = static_cast<int64_t>(g.count) * g.procs_per_node;
+    // Node 0 (the master) has the fixed address; every other node gets one
+    // from the subnet's DHCP pool.
+    const bool master = g.first_node_rank == 0;
+    std::string address = master ? d.network.master_ip + " (fixed)" : "DHCP from " + PoolText(d.network);
+    if (master && g.count > 1) address += "; others DHCP from " + PoolText(d.network);
+    rows.push_back({Range(g.first_node_rank, g.count), g.name, Range(rank, ranks), address});
+    rank += ranks;
+  }
+  return "ranks (subnet " + d.network.cidr + ", gateway " + d.network.gateway + ")\n" + Table(rows);
+}
+
+std::string TotalsSection(const ir::Deployment& d) {
+  int64_t nodes = 0, world = 0, vcpus = 0, ram = 0;
+  std::vector<std::string> unknown;
+  for (const ir::NodeGroup& g : d.groups) {
+    nodes += g.count;
+    world += static_cast<int64_t>(g.count) * g.procs_per_node;
+    if (g.count == 0) continue;
+    if (g.vcpus && g.ram_mb) {
+      vcpus += g.count * *g.vcpus;
+      ram += g.count * *g.ram_mb;
+    } else {
+      unknown.push_back(g.name);
+    }
+  }
+  std::vector<std::vector<std::string>> rows;
+  rows.push_back({"world size", fmt::format("{} on {}", Plural(world, "rank", "ranks"), Plural(nodes, "node", "nodes"))});
+  if (unknown.empty()) {
+    rows.push_back({"total", fmt::format("{}, {} RAM", Plural(vcpus, "vCPU", "vCPUs"), MemoryText(ram))});
+  } else {
+    rows.push_back({"total", "unknown: the flavor of `" + unknown.front() +
+                                 "` is given by name only (use a `flavor` record for its size)"});
+  }
+  const double job_s = d.plan.timeouts.job_s;
+  rows.push_back({"time limit", fmt::format("{} per run: at most {} node-hours ({} x {})", DurationText(job_s),
+                                            Decimal(static_cast<double>(nodes) * job_s / kSecondsPerHour),
+                                            Plural(nodes, "node", "nodes"), DurationText(job_s))});
+  return "totals\n" + Table(rows);
+}
+
+std::string JobLine(const ir::Deployment& d) {
+  const plan::Plan& p = d.plan;
+  if (p.train) {
+    return fmt::format("train {} on {}: {} epochs, batch {} per rank", p.train->model.kind,
+                       p.train->dataset.name, p.train->epochs, p.train->batch_per_rank);
+  }
+  if (p.command) return fmt::format("run {} from {}", p.command->entrypoint, p.command->repo);
+  return plan::JobKindName(p.kind);
+}
+
+}  // namespace
+
+std::string DurationText(double seconds) {
+  const auto total = static_cast<int64_t>(std::llround(seconds));
+  const int64_t hours = total / static_cast<int64_t>(kSecondsPerHour);
+  const int64_t minutes = total % static_cast<int64_t>(kSecondsPerHour) / kSecondsPerMinute;
+  const int64_t rest = total % kSecondsPerMinute;
+  std::string text;
+  if (hours > 0) text += fmt::format("{}h", hours);
+  if (minutes > 0) text += fmt::format("{}m", minutes);
+  if (rest > 0 || text.empty()) text += fmt::format("{}s", rest);
+  return text;
+}
+
+std::string MemoryText(int64_t mib) {
+  if (mib < kMiBPerGiB) return fmt::format("{} MiB", mib);
+  return Decimal(static_cast<double>(mib) / kMiBPerGiB) + " GiB";
+}
+
+std::string RenderPlanSummary(const ir::Deployment& d) {
+  std::string out = fmt::format("job `{}`: {}\n  {}\n\n", d.name, JobLine(d), d.description);
+  out += NodesSection(d) + "\n" + RanksSection(d) + "\n" + TotalsSection(d);
+  std::vector<std::string> params;
+  for (const ir::HeatParam& p : d.params) {
+    if (p.default_value) params.push_back(p.name);
+  }
+  if (!params.empty()) {
+    std::string list;
+    for (const std::string& p : params) list += (list.empty() ? "" : ", ") + p;
+    out += "\nStack parameters may change these defaults at create time: " + list + ".\n";
+  }
+  return out;
+}
+
+}  // namespace dml::driver

@@ -1,0 +1,21 @@
+// `dmlc plan`: what a job will create and use, in words, before anything is
+// created: its nodes, ranks and their addresses, the vCPUs and memory in
+// total, and the node-hours its time limit allows.
+#pragma once
+
+#include <string>
+
+#include "compiler/ir/deployment.h"
+
+namespace dml::driver {
+
+// The summary of one job. Counts that come from stack parameters are shown
+// at their defaults, with the parameter named.
+std::string RenderPlanSummary(const ir::Deployment& deployment);
+
+// "2h", "1h30m", "90s": seconds as a .dml duration.
+std::string DurationText(double seconds);
+// "512 MiB", "4 GiB", "1.5 GiB".
+std::string MemoryText(int64_t mib);
+
+}  // namespace dml::driver

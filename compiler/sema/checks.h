@@ -1,0 +1,44 @@
+// The cluster and job rules beyond types: the nodes fit the subnet, the
+// master's IP is a usable host, the first group holds the master, git URLs
+// are https, the global batch fits the dataset, timeouts agree, the cluster
+// fits its quotas, the runtime supports the model and optimizer. They read
+// values already conformed to the schema; a field that was wrong is absent
+// and its rules are skipped.
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <string>
+
+#include "compiler/diag/diagnostic.h"
+#include "compiler/sema/cluster_shape.h"
+#include "compiler/sema/value.h"
+
+namespace dml::sema {
+
+// subnet_too_small, ip_outside_subnet, the first group, insecure_repo_url
+// (runtime url), procs_exceed_vcpus, quota_exceeded, and the deb runtime's
+// required fields.
+void CheckCluster(const Value& cluster, diag::DiagnosticSink& sink);
+
+// insecure_repo_url (run.repo), batch_exceeds_dataset, timeout consistency,
+// unsupported_by_runtime.
+void CheckJob(const Value& job, const Value& cluster, diag::DiagnosticSink& sink);
+
+// quota_exceeded: the cluster's and its site's `quota`, if declared.
+void CheckQuotas(const Value& cluster, const ClusterShape& shape, diag::DiagnosticSink& sink);
+
+// For each param that sets a group's count: the most it may be (the other
+// counts at their defaults) so that the nodes fit the subnet and the
+// quotas, and every rank gets a full batch of the job's dataset. Never
+// below zero. The Heat parameter's range_max.
+std::map<std::string, int64_t> CountLimits(const Value& cluster, const Value& job);
+// The part of CountLimits that quotas set: for `param`, how many more nodes
+// of its groups fit every quota; absent when no quota limits it.
+std::optional<int64_t> QuotaCountLimit(const Value& cluster, const ClusterShape& shape, const std::string& param);
+
+// The https form of an ssh/http/git URL on a well-known host, or "".
+std::string HttpsForm(const std::string& url);
+bool IsHttpsUrl(const std::string& url);
+
+}  // namespace dml::sema

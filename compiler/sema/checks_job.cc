@@ -1,0 +1,166 @@
+// The job rules: https repos, consistent timeouts, the global batch against
+// the dataset, what the runtime can run; and the limits on param-driven
+// counts that lowering turns into Heat range constraints.
+#include <algorithm>
+#include <cstdint>
+
+#include "compiler/sema/checks.h"
+
+namespace dml::sema {
+namespace {
+
+// What dmlrun (plan version 1) trains; the language has more (stdlib/prelude.dml).
+constexpr const char* kRuntimeModels[] = {"mlp"};
+constexpr const char* kRuntimeOptimizers[] = {"adam", "sgd"};
+
+const Value* Block(const Value& parent, const char* name) {
+  const Value* v = parent.Field(name);
+  return v && v->kind == ValueKind::kRecord ? v : nullptr;
+}
+
+int64_t IntOr(const Value* block, const char* field, int64_t fallback) {
+  const Value* v = block ? block->Field(field) : nullptr;
+  return v && v->kind == ValueKind::kInt ? v->int_value : fallback;
+}
+
+template <size_t N>
+bool Supported(const char* const (&known)[N], const std::string& kind) {
+  return std::find_if(std::begin(known), std::end(known), [&](const char* k) { return kind == k; }) !=
+         std::end(known);
+}
+
+// "`adam` and `sgd`"
+template <size_t N>
+std::string List(const char* const (&known)[N]) {
+  std::string text;
+  for (size_t i = 0; i < N; ++i) {
+    if (i > 0) text += i + 1 == N ? " and " : ", ";
+    text += std::string("`") + known[i] + "`";
+  }
+  return text;
+}
+
+void CheckRuntimeSupport(const Value& train, diag::DiagnosticSink& sink) {
+  const Value* model = Block(train, "model");
+  if (model && !Supported(kRuntimeModels, model->record_type)) {
+    sink.Report({diag::Kind::unsupported_by_runtime, model->range,
+                 "dmlrun cannot train a `" + model->record_type + "` model yet", {},
+                 {"so far dmlrun trains " + List(kRuntimeModels)}});
+  }
+  const Value* optimizer = Block(train, "optimizer");
+  if (optimizer && !Supported(kRuntimeOptimizers, optimizer->record_type)) {
+    std::vector<std::string> help = {"so far dmlrun has " + List(kRuntimeOptimizers)};
+    if (optimizer->record_type == "adamw") {
+      // AdamW decays weights apart from the gradient; adam's weight_decay adds
+      // an L2 term to it. They train differently, so one is no stand-in.
+      help.push_back("`adam { weight_decay = ... }` is not the same: it adds an L2 penalty to the "
+                     "gradient, while AdamW decays the weights directly");
+    }
+    sink.Report({diag::Kind::unsupported_by_runtime, optimizer->range,
+                 "dmlrun has no `" + optimizer->record_type + "` optimizer yet", {}, help});
+  }
+}
+
+void CheckRepoUrl(const Value* url, diag::DiagnosticSink& sink) {
+  if (url == nullptr || url->kind != ValueKind::kString || IsHttpsUrl(url->text)) return;
+  std::vector<std::string> help;
+  std::string https = HttpsForm(url->text);
+  if (!https.empty()) help.push_back("use the https form: \"" + https + "\"");
+  else help.push_back("nodes clone without credentials or host keys: use an https:// URL");
+  sink.Report({diag::Kind::insecure_repo_url, url->range, "repo \"" + url->text + "\" is not an https URL", {}, help});
+}
+
+void CheckTimeouts(const Value& job, diag::DiagnosticSink& sink) {
+  const Value* timeouts = Block(job, "timeouts");
+  if (timeouts == nullptr) return;
+  const Value* whole = timeouts->Field("job");
+  for (const char* part : {"rendezvous", "collective"}) {
+    const Value* v = timeouts->Field(part);
+    if (v && whole && v->number >= whole->number) {
+      sink.Report({diag::Kind::value_out_of_range, v->range,
+                   std::string("`") + part + "` (" + DurationText(v->number) + ") must be shorter than `job` (" +
+                       DurationText(whole->number) + ")",
+                   {}, {}});
+    }
+  }
+}
+
+void CheckBatch(const Value& train, const ClusterShape& shape, diag::DiagnosticSink& sink) {
+  const Value* batch = train.Field("batch");
+  const Value* dataset = train.Field("dataset");
+  std::optional<int64_t> world = shape.Ranks();
+  if (!batch || !dataset || dataset->kind != ValueKind::kRecord || !world) return;
+  int64_t train_size = IntOr(dataset, "train_size", 0);
+  // batch x world > train_size, without overflowing for absurd inputs.
+  if (train_size <= 0 || *world <= 0 || batch->int_value <= train_size / *world) return;
+  int64_t global = 0;
+  std::string product = __builtin_mul_overflow(batch->int_value, *world, &global)
+                            ? "more than " + std::to_string(INT64_MAX)
+                            : std::to_string(global);
+  const Value* name = dataset->Field("name");
+  std::vector<diag::Note> notes;
+  for (const GroupShape& g : shape.groups) {
+    if (g.CountParam() != nullptr && g.count->param != nullptr) {
+      notes.push_back({g.count->param->range, (shape.groups_syntax ? "the count of `" + g.name + "`" : std::string("the worker count")) +
+                                                  " is the default of param `" + *g.CountParam() + "`"});
+    }
+  }
+  sink.Report({diag::Kind::batch_exceeds_dataset, batch->range,
+               "batch " + std::to_string(batch->int_value) + " per rank x world size " + std::to_string(*world) +
+                   " = " + product + " exceeds the " + std::to_string(train_size) + " training samples of " +
+                   (name ? "`" + name->text + "`" : std::string("the dataset")),
+               notes, {"a smaller batch or fewer ranks: every rank needs at least one full batch"}});
+}
+
+}  // namespace
+
+void CheckJob(const Value& job, const Value& cluster, diag::DiagnosticSink& sink) {
+  if (const Value* run = Block(job, "run")) CheckRepoUrl(run->Field("repo"), sink);
+  CheckTimeouts(job, sink);
+  const Value* train = Block(job, "train");
+  if (train == nullptr) return;
+  CheckRuntimeSupport(*train, sink);
+  CheckBatch(*train, ShapeOf(cluster), sink);
+}
+
+std::map<std::string, int64_t> CountLimits(const Value& cluster, const Value& job) {
+  ClusterShape shape = ShapeOf(cluster);
+  std::map<std::string, int64_t> limits;
+  const int64_t capacity = shape.cidr ? net::WorkerCapacity(*shape.cidr) : 0;
+  const Value* train = Block(job, "train");
+  const Value* batch = train ? train->Field("batch") : nullptr;
+  const Value* dataset = train ? train->Field("dataset") : nullptr;
+  const int64_t most_ranks = batch && batch->int_value > 0 && dataset && dataset->kind == ValueKind::kRecord
+                                 ? IntOr(dataset, "train_size", 0) / batch->int_value
+                                 : -1;  // no limit
+  for (const GroupShape& g : shape.groups) {
+    const std::string* param = g.CountParam();
+    if (param == nullptr || limits.count(*param) != 0) continue;
+    // The other groups at their defaults; this param's groups at x each.
+    int64_t other_nodes = 0;
+    int64_t other_ranks = 0;
+    int64_t groups = 0;
+    int64_t procs = 0;
+    for (const GroupShape& o : shape.groups) {
+      if (o.CountParam() != nullptr && *o.CountParam() == *param) {
+        ++groups;
+        procs += o.procs;
+      } else {
+        // Saturating: absurd counts must not overflow (they fail other checks).
+        int64_t ranks = 0;
+        if (__builtin_mul_overflow(o.nodes.value_or(0), o.procs, &ranks) ||
+            __builtin_add_overflow(other_ranks, ranks, &other_ranks)) {
+          other_ranks = INT64_MAX / 2;
+        }
+        other_nodes += o.nodes.value_or(0);
+      }
+    }
+    int64_t most = (capacity + 1 - other_nodes) / std::max<int64_t>(groups, 1);
+    if (most_ranks >= 0 && procs > 0) most = std::min(most, (most_ranks - other_ranks) / procs);
+    if (std::optional<int64_t> quota = QuotaCountLimit(cluster, shape, *param)) most = std::min(most, *quota);
+    limits[*param] = std::max<int64_t>(most, 0);
+  }
+  return limits;
+}
+
+}  // namespace dml::sema

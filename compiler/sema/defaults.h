@@ -1,0 +1,25 @@
+// Defaults that are policy, named in one place (docs/language.md lists them).
+#pragma once
+
+namespace dml::sema::defaults {
+
+// How a node gets the runtime when the cluster has no `runtime` block: clone
+// this project at a release tag and build it with Debian's packages.
+inline constexpr const char* kRuntimeGitUrl = "https://github.com/dml-project/dml.git";
+inline constexpr const char* kRuntimeGitRef = "v0.1.0";
+
+// Who may reach the master over SSH when the cluster does not say: anyone
+// with the key pair (the prototype's behaviour); a Heat parameter overrides it.
+inline constexpr const char* kSshFrom = "0.0.0.0/0";
+inline constexpr const char* kDnsServer = "8.8.8.8";
+
+inline constexpr int kStorePort = 29500;  // c10d's customary MASTER_PORT
+inline constexpr int kMaxPort = 65535;
+
+inline constexpr double kRendezvousSeconds = 10 * 60;
+inline constexpr double kCollectiveSeconds = 5 * 60;
+inline constexpr double kJobSeconds = 2 * 60 * 60;
+
+inline constexpr const char* kPython = "python3";
+
+}  // namespace dml::sema::defaults

@@ -1,0 +1,201 @@
+#include "compiler/sema/lower.h"
+
+#include <algorithm>
+
+#include "compiler/sema/checks.h"
+#include "compiler/sema/defaults.h"
+#include "compiler/sema/heat_params.h"
+#include "compiler/sema/net.h"
+
+namespace dml::sema {
+namespace {
+
+const Value& Get(const Value& record, const char* field) {
+  static const Value kAbsent;  // only reached if a check let a hole through
+  const Value* value = record.Field(field);
+  return value ? *value : kAbsent;
+}
+
+// The text OpenStack wants for a flavor: its name, whether given as a
+// `flavor` record or a plain string.
+std::string FlavorName(const Value& flavor) {
+  if (flavor.kind == ValueKind::kRecord) return Get(flavor, "name").text;
+  return flavor.text;
+}
+
+bool SameLiteral(const Value& a, const Value& b) {
+  return a.kind != ValueKind::kParam && b.kind != ValueKind::kParam && a.text == b.text;
+}
+
+ir::Network LowerNetwork(const Value& cluster, HeatParams& heat) {
+  const Value& network = Get(cluster, "network");
+  net::Cidr cidr = net::ParseCidr(Get(network, "cidr").text).value_or(net::Cidr{});
+  ClusterShape shape = ShapeOf(cluster);
+  net::Ipv4 master = shape.master_ip.value_or(cidr.LastHost());
+
+  ir::Network out;
+  out.cidr = cidr.ToString();
+  out.gateway = net::FormatIp(cidr.Gateway());
+  out.master_ip = net::FormatIp(master);
+  for (const net::Range& pool : net::AllocationPools(cidr, master)) {
+    out.allocation_pools.push_back({net::FormatIp(pool.start), net::FormatIp(pool.end)});
+  }
+  for (const Value& dns : Get(network, "dns").items) out.dns_nameservers.push_back(dns.text);
+
+  const Value& site = Get(cluster, "site");
+  const Value& external = Get(site, "external_network");
+  out.external_network = heat.Bind(external, external.text,
+                                   {"external_network", kNetworkConstraint,
+                                    "the external network for the router and the floating IP (" +
+                                        Get(site, "name").text + ")"});
+  const Value& ssh = Get(cluster, "ssh_from");
+  out.ssh_from = heat.Bind(ssh, ssh.text,
+                           {"ssh_from", kCidrConstraint, "the addresses that may reach SSH (port 22)"});
+  return out;
+}
+
+constexpr int64_t kBytesPerMiB = int64_t{1} << 20;
+
+// A group's Heat knobs are named by its role: `master_flavor`,
+// `worker_image` for the master/workers blocks, `<name>_flavor` for groups.
+std::string KnobPrefix(const ClusterShape& shape, const GroupShape& group) {
+  if (shape.groups_syntax) return group.name;
+  return group.name == "master" ? "master" : "worker";
+}
+
+ir::NodeGroup LowerGroup(const ClusterShape& shape, const GroupShape& g, const Value& nodes, bool one_image,
+                         HeatParams& heat) {
+  const std::string prefix = KnobPrefix(shape, g);
+  ir::NodeGroup group;
+  group.name = g.name;
+  const Value& flavor = Get(nodes, "flavor");
+  group.flavor = heat.Bind(flavor, FlavorName(flavor),
+                           {prefix + "_flavor", kFlavorConstraint, "the Nova flavor of the " + g.name});
+  const Value& image = Get(nodes, "image");
+  group.image = heat.Bind(image, image.text,
+                          {one_image ? "image" : prefix + "_image", kImageConstraint, "the Glance image the nodes boot"});
+  group.procs_per_node = static_cast<int>(Get(nodes, "procs").int_value);
+  group.vcpus = g.Vcpus();
+  if (std::optional<int64_t> ram = g.RamBytes()) group.ram_mb = *ram / kBytesPerMiB;
+  if (const Value* reservation = nodes.Field("reservation")) {
+    group.reservation = heat.Bind(*reservation, reservation->text,
+                                  {prefix + "_reservation", "",
+                                   "the Blazar reservation (lease) the " + g.name + " nodes run on"});
+  }
+  return group;
+}
+
+// Every group's image is the same literal: one `image` parameter for all.
+bool OneImage(const ClusterShape& shape) {
+  const Value* first = nullptr;
+  for (const GroupShape& g : shape.groups) {
+    const Value* image = g.block ? g.block->Field("image") : nullptr;
+    if (image == nullptr) continue;
+    if (first == nullptr) first = image;
+    else if (!SameLiteral(*first, *image)) return false;
+  }
+  return true;
+}
+
+// The groups in node-rank order. The first holds the master alone: a first
+// group of N nodes becomes two, `<name>` (the master) and `<name>_others`.
+void LowerGroups(const LowerInput& input, const ClusterShape& shape, HeatParams& heat, ir::Deployment& out) {
+  const bool one_image = OneImage(shape);
+  const Value& master_block = *shape.groups.front().block;
+  int first_rank = 0;
+  for (size_t i = 0; i < shape.groups.size(); ++i) {
+    const GroupShape& g = shape.groups[i];
+    // An absent `workers` block: an empty group on the master's flavor and
+    // image keeps groups[1] present, as the emitters expect.
+    const Value& nodes = g.block != nullptr ? *g.block : master_block;
+    ir::NodeGroup group = LowerGroup(shape, g, nodes, one_image, heat);
+    group.first_node_rank = first_rank;
+    if (g.block == nullptr) {
+      group.count = 0;
+    } else if (const std::string* param = g.CountParam()) {
+      group.count_param = *param;
+      group.count = static_cast<int>(g.nodes.value_or(0));
+      auto limit = input.count_limits.find(*param);
+      ir::HeatParam* heat_param = heat.Find(*param);
+      if (heat_param != nullptr && limit != input.count_limits.end()) {
+        // The param's own range, narrowed to what fits the subnet, dataset and quotas.
+        heat_param->range_min = std::max<int64_t>(heat_param->range_min.value_or(0), 0);
+        heat_param->range_max = std::min<int64_t>(heat_param->range_max.value_or(limit->second), limit->second);
+        heat_param->description =
+            shape.groups_syntax
+                ? "nodes of group `" + g.name + "` (at most " + std::to_string(limit->second) +
+                      ": more do not fit the subnet, the dataset or a quota)"
+                : "worker nodes beside the master (at most " + std::to_string(limit->second) +
+                      ": more do not fit the subnet or the dataset)";
+      }
+    } else {
+      group.count = static_cast<int>(g.nodes.value_or(1));
+    }
+    if (i == 0 && group.count > 1) {
+      ir::NodeGroup others = group;
+      others.name = g.name + "_others";
+      others.count = group.count - 1;
+      others.first_node_rank = 1;
+      group.count = 1;
+      out.groups.push_back(group);
+      out.groups.push_back(others);
+    } else {
+      out.groups.push_back(group);
+    }
+    first_rank = 0;  // the next group starts after every node so far (param counts at their defaults)
+    for (const ir::NodeGroup& done : out.groups) first_rank += done.count;
+  }
+}
+
+ir::RuntimeSource LowerRuntime(const Value& cluster) {
+  const Value& runtime = Get(cluster, "runtime");
+  ir::RuntimeSource out;
+  out.kind = Get(runtime, "source").text == "deb" ? ir::RuntimeSource::Kind::kDeb
+                                                   : ir::RuntimeSource::Kind::kGit;
+  const Value* url = runtime.Field("url");
+  const Value* ref = runtime.Field("ref");
+  const Value* sha = runtime.Field("sha256");
+  if (out.kind == ir::RuntimeSource::Kind::kGit) {
+    out.url = url ? url->text : defaults::kRuntimeGitUrl;
+    out.ref = ref ? ref->text : defaults::kRuntimeGitRef;
+  } else {
+    out.url = url ? url->text : "";
+    out.sha256 = sha ? sha->text : "";
+  }
+  return out;
+}
+
+}  // namespace
+
+ir::Deployment Lower(const LowerInput& input) {
+  const Value& cluster = *input.cluster;
+  ir::Deployment out;
+  out.name = input.job_name;
+  out.description = "dml job `" + input.job_name + "` on cluster `" + input.cluster_name +
+                    "` (from " + input.source_name + ")";
+  HeatParams heat(input.params);
+
+  const Value& key = Get(cluster, "key_pair");
+  out.key_name = heat.Bind(key, key.text,
+                           {"key_name", kKeypairConstraint, "an existing Nova key pair for SSH to the master"});
+  out.network = LowerNetwork(cluster, heat);
+
+  LowerGroups(input, ShapeOf(cluster), heat, out);
+
+  out.runtime = LowerRuntime(cluster);
+  out.power_off = Get(cluster, "power_off").bool_value;
+  out.params = heat.Take();
+
+  plan::Plan& p = out.plan;
+  p.job = input.job_name;
+  p.cluster.subnet = out.network.cidr;
+  p.cluster.master_addr = out.network.master_ip;
+  p.cluster.port = static_cast<int>(Get(cluster, "port").int_value);
+  for (const ir::NodeGroup& g : out.groups) {
+    p.cluster.groups.push_back({g.name, g.count, g.procs_per_node, g.count_param});
+  }
+  LowerJob(*input.job, p);
+  return out;
+}
+
+}  // namespace dml::sema

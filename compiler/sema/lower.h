@@ -1,0 +1,31 @@
+// Lowering: one checked job and its checked cluster become an ir::Deployment
+// (Heat parameters, network, node groups, runtime source) with its launch
+// plan. Runs only on values that passed every check.
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <string>
+#include <vector>
+
+#include "compiler/ir/deployment.h"
+#include "compiler/sema/value.h"
+
+namespace dml::sema {
+
+struct LowerInput {
+  std::string job_name;
+  std::string cluster_name;
+  std::string source_name;  // the root file, for the description
+  const Value* cluster = nullptr;  // conformed `cluster` block
+  const Value* job = nullptr;      // conformed `job` block
+  std::vector<Value> params;       // the root module's params (kind kParam)
+  std::map<std::string, int64_t> count_limits;  // range_max of each param-driven count (CountLimits)
+};
+
+ir::Deployment Lower(const LowerInput& input);
+
+// The job half: kind, timeouts, and the train or command spec of the plan.
+void LowerJob(const Value& job, plan::Plan& plan);
+
+}  // namespace dml::sema

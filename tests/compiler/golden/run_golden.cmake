@@ -1,0 +1,57 @@
+# Runs dmlc on one golden case and compares what it printed with <case>.golden.
+#
+#   fail_*.dml: `dmlc check FILE` must exit 1.
+#   ok_*.dml and samples: `dmlc build FILE -o WORK_DIR` must exit 0.
+#   A first line `// args: ...` replaces the arguments; `{file}` is the case
+#   and `{out}` the work directory.
+#
+# The golden holds stderr, then stdout (with the work directory shown as
+# <out>), then the exit code. Paths are relative: dmlc runs in SOURCE_DIR.
+# With DML_UPDATE_GOLDEN=1 in the environment the golden is rewritten.
+cmake_minimum_required(VERSION 3.25)
+
+file(RELATIVE_PATH rel_case "${SOURCE_DIR}" "${CASE}")
+get_filename_component(name "${CASE}" NAME_WE)
+file(REMOVE_RECURSE "${WORK_DIR}")
+
+if(name MATCHES "^fail_")
+  set(expected_rc 1)
+  set(args check {file})
+else()
+  set(expected_rc 0)
+  set(args build {file} -o {out})
+endif()
+file(STRINGS "${CASE}" first_line LIMIT_COUNT 1)
+if(first_line MATCHES "^// args: (.*)$")
+  separate_arguments(args UNIX_COMMAND "${CMAKE_MATCH_1}")
+endif()
+list(TRANSFORM args REPLACE "{file}" "${rel_case}")
+list(TRANSFORM args REPLACE "{out}" "${WORK_DIR}")
+
+execute_process(
+  COMMAND "${DMLC}" ${args}
+  WORKING_DIRECTORY "${SOURCE_DIR}"
+  RESULT_VARIABLE rc
+  OUTPUT_VARIABLE out
+  ERROR_VARIABLE err)
+string(REPLACE "${WORK_DIR}" "<out>" out "${out}")
+set(actual "${err}--- stdout\n${out}--- exit code ${rc}\n")
+
+if(NOT rc STREQUAL expected_rc)
+  message(FATAL_ERROR "${rel_case}: dmlc exited ${rc}, expected ${expected_rc}\n${actual}")
+endif()
+if("$ENV{DML_UPDATE_GOLDEN}" STREQUAL "1")
+  file(WRITE "${GOLDEN}" "${actual}")
+  message(STATUS "updated ${GOLDEN}")
+  return()
+endif()
+if(NOT EXISTS "${GOLDEN}")
+  message(FATAL_ERROR "${GOLDEN} is missing; run `DML_UPDATE_GOLDEN=1 ctest -R Golden`\n${actual}")
+endif()
+file(READ "${GOLDEN}" expected)
+if(NOT actual STREQUAL expected)
+  file(WRITE "${WORK_DIR}.actual" "${actual}")
+  execute_process(COMMAND diff -u "${GOLDEN}" "${WORK_DIR}.actual")
+  message(FATAL_ERROR "${rel_case}: output differs from ${GOLDEN} (diff above); "
+                      "if the change is intended, run `DML_UPDATE_GOLDEN=1 ctest -R Golden`")
+endif()
