@@ -120,9 +120,12 @@ std::vector<PlanError> Validate(const Plan& plan, const std::string& file) {
                             plan.version, kPlanVersion));
   check.Require(!plan.job.empty(), "job.name", "must be set");
   CheckCluster(plan.cluster, check);
-  check.Require(plan.timeouts.rendezvous_s > 0, "timeouts.rendezvous", "must be > 0");
-  check.Require(plan.timeouts.collective_s > 0, "timeouts.collective", "must be > 0");
-  check.Require(plan.timeouts.job_s > 0, "timeouts.job", "must be > 0");
+  check.Require(plan.timeouts.rendezvous_s > 0, "timeouts.rendezvous_s", "must be > 0");
+  check.Require(plan.timeouts.collective_s > 0, "timeouts.collective_s", "must be > 0");
+  check.Require(plan.timeouts.job_s > 0, "timeouts.job_s", "must be > 0");
+  check.Require(plan.timeouts.heartbeat_s > 0, "timeouts.heartbeat_s", "must be > 0");
+  check.Require(plan.max_restarts >= 0, "job.max_restarts",
+                fmt::format("must be >= 0, not {}", plan.max_restarts));
   if (plan.kind == JobKind::kTrain) {
     check.Require(plan.train.has_value(), "train", "a train job needs a train section");
     if (plan.train) CheckTrain(*plan.train, check);

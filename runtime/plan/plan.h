@@ -34,6 +34,10 @@ struct Timeouts {
   double rendezvous_s = 600;  // every rank must join within this
   double collective_s = 300;  // one collective may take at most this
   double job_s = 7200;        // the whole job
+  // A rank (or the store on rank 0) silent for this long is declared dead and
+  // every other rank stops: a killed, hung or cut-off node never blocks the
+  // job until collective_s.
+  double heartbeat_s = 5;
 };
 
 // MNIST-format IDX files (gzip or plain) under `dir`.
@@ -99,6 +103,9 @@ struct Plan {
   int version = kPlanVersion;
   std::string job;  // job name
   JobKind kind = JobKind::kTrain;
+  // After a failure each node's supervisor restarts its ranks up to this many
+  // times (training resumes from the last checkpoint), as torchrun does.
+  int max_restarts = 0;
   Cluster cluster;
   Timeouts timeouts;
   std::optional<TrainSpec> train;      // set iff kind == kTrain

@@ -89,6 +89,7 @@ std::string SerializePlan(const Plan& plan, const SerializeOptions& options) {
   out << YAML::Key << "job" << YAML::Value << YAML::BeginMap;
   out << YAML::Key << "name" << YAML::Value << plan.job;
   out << YAML::Key << "kind" << YAML::Value << JobKindName(plan.kind);
+  out << YAML::Key << "max_restarts" << YAML::Value << plan.max_restarts;
   out << YAML::EndMap;
   out << YAML::Key << "cluster" << YAML::Value << YAML::BeginMap;
   out << YAML::Key << "subnet" << YAML::Value << plan.cluster.subnet;
@@ -100,6 +101,7 @@ std::string SerializePlan(const Plan& plan, const SerializeOptions& options) {
   out << YAML::Key << "rendezvous_s" << YAML::Value << Num(plan.timeouts.rendezvous_s);
   out << YAML::Key << "collective_s" << YAML::Value << Num(plan.timeouts.collective_s);
   out << YAML::Key << "job_s" << YAML::Value << Num(plan.timeouts.job_s);
+  out << YAML::Key << "heartbeat_s" << YAML::Value << Num(plan.timeouts.heartbeat_s);
   out << YAML::EndMap;
   if (plan.train) WriteTrain(out, *plan.train);
   if (plan.command) WriteCommand(out, *plan.command);

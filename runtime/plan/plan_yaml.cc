@@ -35,10 +35,11 @@ void ReadCluster(YamlReader& r, const YAML::Node& n, Cluster* c) {
 }
 
 void ReadTimeouts(YamlReader& r, const YAML::Node& n, Timeouts* t) {
-  r.CheckKeys(n, "timeouts", {"rendezvous_s", "collective_s", "job_s"});
+  r.CheckKeys(n, "timeouts", {"rendezvous_s", "collective_s", "job_s", "heartbeat_s"});
   r.Get(n, "timeouts", "rendezvous_s", &t->rendezvous_s, kOptional);
   r.Get(n, "timeouts", "collective_s", &t->collective_s, kOptional);
   r.Get(n, "timeouts", "job_s", &t->job_s, kOptional);
+  r.Get(n, "timeouts", "heartbeat_s", &t->heartbeat_s, kOptional);
 }
 
 void ReadTrain(YamlReader& r, const YAML::Node& n, TrainSpec* t) {
@@ -117,8 +118,9 @@ void ReadPlan(YamlReader& r, const YAML::Node& root, Plan* plan) {
   }
   r.CheckKeys(root, "", {"dml_plan", "job", "cluster", "timeouts", "train", "command"});
   if (YAML::Node j = r.Section(root, "", "job", kRequired)) {
-    r.CheckKeys(j, "job", {"name", "kind"});
+    r.CheckKeys(j, "job", {"name", "kind", "max_restarts"});
     r.Get(j, "job", "name", &plan->job, kRequired);
+    r.Get(j, "job", "max_restarts", &plan->max_restarts, kOptional);
     std::string kind;
     if (r.Get(j, "job", "kind", &kind, kRequired) && !ParseKind(kind, &plan->kind)) {
       r.Error("job.kind", "unknown job kind '" + kind + "' (known: train, command)");

@@ -15,7 +15,8 @@ Plan SamplePlan() {
   p.cluster.master_addr = "10.8.1.250";
   p.cluster.port = 29511;
   p.cluster.groups = {{"master", 1, 2, ""}, {"workers", 3, 1, "workers"}};
-  p.timeouts = {120, 30.5, 3600};
+  p.timeouts = {120, 30.5, 3600, 2.5};
+  p.max_restarts = 3;
   TrainSpec t;
   t.dataset = {"fashion_mnist", "idx", "/usr/share/datasets/fashion-mnist",
                "train-images-idx3-ubyte.gz", "train-labels-idx1-ubyte.gz",
@@ -49,6 +50,8 @@ TEST(PlanTest, RoundTripKeepsEveryField) {
   EXPECT_DOUBLE_EQ(r.plan->timeouts.collective_s, 30.5);
   EXPECT_EQ(r.plan->train->seed, 42u);
   EXPECT_EQ(r.plan->train->checkpoint.every_epochs, 2);
+  EXPECT_EQ(r.plan->max_restarts, 3);
+  EXPECT_DOUBLE_EQ(r.plan->timeouts.heartbeat_s, 2.5);
   EXPECT_NE(text.find("lr: 0.001"), std::string::npos) << text;
 }
 
@@ -122,6 +125,26 @@ TEST(PlanTest, SemanticChecksNameTheField) {
   EXPECT_NE(all.find("train.epochs: must be >= 1, not 0"), std::string::npos) << all;
   EXPECT_NE(all.find("cluster.groups[0].count"), std::string::npos) << all;
   EXPECT_NE(all.find("cluster.port: 70000 is not a TCP port"), std::string::npos) << all;
+}
+
+TEST(PlanTest, ResilienceFieldsDefaultAndAreChecked) {
+  // A plan written before these fields existed reads with their defaults.
+  std::string text = SerializePlan(SamplePlan());
+  text.replace(text.find("  max_restarts: 3\n"), std::string("  max_restarts: 3\n").size(), "");
+  text.replace(text.find("  heartbeat_s: 2.5\n"), std::string("  heartbeat_s: 2.5\n").size(), "");
+  LoadResult r = ParsePlan(text, "old.yaml");
+  ASSERT_TRUE(r.plan) << Errors(r);
+  EXPECT_EQ(r.plan->max_restarts, 0);
+  EXPECT_DOUBLE_EQ(r.plan->timeouts.heartbeat_s, 5);
+
+  Plan p = SamplePlan();
+  p.max_restarts = -1;
+  p.timeouts.heartbeat_s = 0;
+  LoadResult bad = ParsePlan(SerializePlan(p), "p.yaml");
+  ASSERT_FALSE(bad.plan);
+  const std::string all = Errors(bad);
+  EXPECT_NE(all.find("p.yaml: job.max_restarts: must be >= 0, not -1"), std::string::npos) << all;
+  EXPECT_NE(all.find("p.yaml: timeouts.heartbeat_s: must be > 0"), std::string::npos) << all;
 }
 
 TEST(PlanTest, BrokenYamlAndMissingFileAreErrorsNotCrashes) {

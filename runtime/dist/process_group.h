@@ -1,0 +1,33 @@
+// The transport: a c10d ProcessGroupGloo over a rendezvous store, with its
+// Gloo device bound to the interface chosen for the plan's subnet.
+#pragma once
+
+#include <chrono>
+#include <string>
+
+#include <torch/csrc/distributed/c10d/ProcessGroup.hpp>
+#include <torch/csrc/distributed/c10d/Store.hpp>
+
+namespace dml::dist {
+
+struct ProcessGroupOptions {
+  int rank = 0;
+  int world_size = 1;
+  std::string interface = "lo";  // from SelectInterface; "lo" in local mode
+  // Longest any one collective may take before every rank fails with an error.
+  std::chrono::milliseconds timeout{std::chrono::minutes(5)};
+  // Gloo's own worker threads; collectives of one small model need few.
+  int threads = 2;
+};
+
+struct ProcessGroupResult {
+  c10::intrusive_ptr<c10d::ProcessGroup> process_group;  // non-null iff ok()
+  std::string error;
+  bool ok() const { return error.empty(); }
+};
+
+// Connects the full Gloo mesh through `store` (keys under "gloo/").
+ProcessGroupResult MakeGlooProcessGroup(const c10::intrusive_ptr<c10d::Store>& store,
+                                        const ProcessGroupOptions& options);
+
+}  // namespace dml::dist

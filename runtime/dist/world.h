@@ -1,0 +1,30 @@
+// One call that a rank makes to join the job: rendezvous, then transport.
+#pragma once
+
+#include <string>
+
+#include "runtime/dist/process_group.h"
+#include "runtime/dist/rendezvous.h"
+
+namespace dml::dist {
+
+struct WorldOptions {
+  RendezvousOptions rendezvous;  // rank and world size are taken from here
+  std::string interface = "lo";
+  std::chrono::milliseconds collective_timeout{std::chrono::minutes(5)};
+};
+
+struct World {
+  c10::intrusive_ptr<c10d::Store> store;
+  c10::intrusive_ptr<c10d::ProcessGroup> process_group;
+  std::string error;  // empty iff both are set
+  bool ok() const { return error.empty(); }
+};
+
+World JoinWorld(const WorldOptions& options);
+
+// c10d logs through glog; its raw lines ("failed to bind...") would repeat our
+// own messages, so ranks keep only fatal ones unless DML_VERBOSE is set.
+void QuietLibraryLogging();
+
+}  // namespace dml::dist

@@ -1,0 +1,131 @@
+#include "runtime/launch/command_job.h"
+
+#include <cstdlib>
+#include <filesystem>
+
+#include <fmt/format.h>
+
+#include "runtime/dist/interface.h"
+#include "runtime/launch/exit_codes.h"
+#include "runtime/launch/repo_checkout.h"
+#include "runtime/launch/restarts.h"
+#include "runtime/launch/supervisor.h"
+
+namespace dml::launch {
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+bool EndsWith(const std::string& text, const std::string& suffix) {
+  return text.size() >= suffix.size() &&
+         text.compare(text.size() - suffix.size(), suffix.size(), suffix) == 0;
+}
+
+}  // namespace
+
+std::vector<std::pair<std::string, std::string>> TorchrunEnvironment(
+    const CommandEndpoint& endpoint, const RankSlot& slot, int world_size) {
+  return {
+      {"MASTER_ADDR", endpoint.master_addr},
+      {"MASTER_PORT", std::to_string(endpoint.master_port)},
+      {"WORLD_SIZE", std::to_string(world_size)},
+      {"NODE_RANK", std::to_string(slot.node_rank)},
+      {"RANK", std::to_string(slot.global_rank)},
+      {"LOCAL_RANK", std::to_string(slot.local_rank)},
+      {"LOCAL_WORLD_SIZE", std::to_string(slot.local_world_size)},
+      {"GLOO_SOCKET_IFNAME", endpoint.interface},
+      // Ranks write to a pipe; unbuffered output shows progress as it happens.
+      {"PYTHONUNBUFFERED", "1"},
+  };
+}
+
+std::vector<std::string> EntrypointCommandLine(const plan::CommandSpec& command,
+                                               const std::string& repo_dir,
+                                               const std::string& python) {
+  std::string entrypoint = (std::filesystem::path(repo_dir) / command.entrypoint).string();
+  std::vector<std::string> argv;
+  if (EndsWith(command.entrypoint, ".py")) argv.push_back(python);
+  argv.push_back(entrypoint);
+  argv.insert(argv.end(), command.args.begin(), command.args.end());
+  return argv;
+}
+
+int RunCommandJob(const JobContext& context) {
+  const auto start = Clock::now();
+  const plan::Plan& plan = context.plan;
+  const LaunchOptions& options = context.options;
+  if (!plan.command) {
+    context.err() << fmt::format("{}: command: missing for a job of kind command\n",
+                                 options.plan_path);
+    return kExitUsage;
+  }
+  if (options.epochs > 0 || !options.metrics_path.empty() || options.threads > 0 ||
+      options.resume || !options.checkpoint_dir.empty()) {
+    context.err() << "dmlrun: note: --epochs, --metrics, --threads, --resume and --checkpoint-dir "
+                     "apply to training jobs; ignored for a command job\n";
+  }
+  dist::InterfaceChoice interface = dist::SelectInterface(plan.cluster.subnet);
+  if (!interface.ok) {
+    context.err() << "dmlrun: error: " << interface.error << "\n";
+    return kExitJobFailed;
+  }
+  std::vector<RankSlot> slots = RankSlots(context.nodes_here);
+  context.out() << fmt::format(
+      "dmlrun: job {}: {} at {} on world size {}{}; here {} rank(s); interface {} ({})\n",
+      plan.job, plan.command->entrypoint, plan.command->repo, plan::WorldSize(plan),
+      options.local ? " (local, loopback)" : fmt::format(", this is node {}", options.node_rank),
+      slots.size(), interface.interface.name, interface.interface.address)
+                << std::flush;  // children write to the same stdout from now on
+
+  CheckoutOptions checkout;
+  checkout.workdir = options.workdir;
+  checkout.name = fmt::format("{}/{}", plan.job,
+                              options.local ? "local" : fmt::format("node{}", options.node_rank));
+  CheckoutResult repo = CheckoutRepo(*plan.command, checkout);
+  if (!repo.ok()) {
+    context.err() << "dmlrun: error: " << repo.error << "\n";
+    return kExitJobFailed;
+  }
+
+  CommandEndpoint endpoint{plan.cluster.master_addr, plan.cluster.port, interface.interface.name};
+  auto make_children = [&](int /*attempt*/) {
+    std::vector<ChildSpec> children;
+    for (const RankSlot& slot : slots) {
+      ChildSpec child;
+      child.name = RankName(slot.global_rank);
+      child.argv = EntrypointCommandLine(*plan.command, repo.repo_dir, repo.python);
+      child.env = TorchrunEnvironment(endpoint, slot, plan::WorldSize(plan));
+      if (!repo.venv_dir.empty()) {
+        // As `source bin/activate` would: the script's own subprocesses
+        // (pip, python3) find the venv first.
+        const char* path = std::getenv("PATH");
+        child.env.push_back({"VIRTUAL_ENV", repo.venv_dir});
+        child.env.push_back(
+            {"PATH", repo.venv_dir + "/bin" + (path != nullptr ? std::string(":") + path : "")});
+      }
+      child.working_dir = repo.repo_dir;
+      child.stdout_prefix = slot.global_rank == 0 ? "" : "[" + child.name + "] ";
+      child.stderr_prefix = "[" + child.name + "] ";
+      children.push_back(std::move(child));
+    }
+    return children;
+  };
+  RestartOptions restarts;
+  restarts.max_restarts = plan.max_restarts;
+  restarts.resumes_from = "the entrypoint";
+  restarts.supervisor.deadline =
+      std::chrono::milliseconds(static_cast<int64_t>(plan.timeouts.job_s * 1000));
+  SupervisorResult outcome = SuperviseWithRestarts(context, make_children, restarts);
+  double wall_s = std::chrono::duration<double>(Clock::now() - start).count();
+  if (!outcome.ok) {
+    context.err() << fmt::format("dmlrun: error: {}{}; the job failed after {:.1f} s\n",
+                                 options.local ? "" : fmt::format("node {}: ", options.node_rank),
+                                 outcome.error, wall_s);
+    return kExitJobFailed;
+  }
+  context.out() << fmt::format("dmlrun: done: {} rank(s) finished in {:.1f} s\n", slots.size(),
+                               wall_s);
+  return kExitSuccess;
+}
+
+}  // namespace dml::launch

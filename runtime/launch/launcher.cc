@@ -1,0 +1,60 @@
+#include "runtime/launch/launcher.h"
+
+#include <iostream>
+
+#include <fmt/format.h>
+
+#include "runtime/dist/rendezvous.h"
+#include "runtime/launch/command_job.h"
+#include "runtime/launch/exit_codes.h"
+#include "runtime/launch/train_job.h"
+
+namespace dml::launch {
+namespace {
+
+int LaunchPlan(const LaunchOptions& options, std::ostream& err) {
+  PlanLoad loaded = LoadPlanForLaunch(options.plan_path, options.local);
+  if (!loaded.plan) {
+    err << loaded.error << "\n";
+    return kExitUsage;
+  }
+  const plan::Plan& plan = *loaded.plan;
+  std::vector<plan::NodeInfo> nodes = plan::ExpandNodes(plan);
+  if (!options.local) {
+    if (options.node_rank < 0 || options.node_rank >= static_cast<int>(nodes.size())) {
+      err << fmt::format("dmlrun: error: --node-rank {} is outside the plan's {} node(s) (0..{})\n",
+                         options.node_rank, nodes.size(), nodes.size() - 1);
+      return kExitUsage;
+    }
+    nodes = {nodes[options.node_rank]};
+  }
+  JobContext context{plan, options, nodes};
+  return plan.kind == plan::JobKind::kCommand ? RunCommandJob(context) : RunTrainJob(context);
+}
+
+}  // namespace
+
+std::vector<RankSlot> RankSlots(const std::vector<plan::NodeInfo>& nodes) {
+  std::vector<RankSlot> slots;
+  for (const plan::NodeInfo& node : nodes) {
+    for (int local_rank = 0; local_rank < node.procs; ++local_rank) {
+      slots.push_back({node.node_rank, local_rank, node.first_global_rank + local_rank,
+                       node.procs});
+    }
+  }
+  return slots;
+}
+
+std::string RankName(int global_rank) { return fmt::format("rank {}", global_rank); }
+
+int Launch(const LaunchOptions& options) {
+  std::ostream& err = options.err != nullptr ? *options.err : std::cerr;
+  try {
+    return LaunchPlan(options, err);
+  } catch (const std::exception& exception) {
+    err << "dmlrun: error: " << dist::DescribeException(exception) << "\n";
+    return kExitJobFailed;
+  }
+}
+
+}  // namespace dml::launch

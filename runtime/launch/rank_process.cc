@@ -1,0 +1,216 @@
+#include "runtime/launch/rank_process.h"
+
+#include <unistd.h>
+
+#include <fstream>
+#include <iostream>
+#include <memory>
+
+#include <fmt/format.h>
+#include <nlohmann/json.hpp>
+
+#include "runtime/dist/health_monitor.h"
+#include "runtime/dist/interface.h"
+#include "runtime/dist/rendezvous.h"
+#include "runtime/dist/world.h"
+#include "runtime/launch/exit_codes.h"
+#include "runtime/launch/fault_injection.h"
+#include "runtime/launch/stop_request.h"
+#include "runtime/train/trainer.h"
+
+namespace dml::launch {
+namespace {
+
+// After a failed collective, how long (in silence limits) to wait for the
+// failure detector to name the peer: it needs one limit to see silence.
+constexpr double kVerdictWaitFactor = 1.5;
+
+std::chrono::milliseconds Millis(double seconds) {
+  return std::chrono::milliseconds(static_cast<int64_t>(seconds * 1000));
+}
+
+// The failure detector found a dead peer: this rank cannot finish, and must
+// not wait in a collective until collective_s. Runs on the monitor's thread.
+[[noreturn]] void AbortRank(int rank, const std::string& verdict) {
+  std::string line = fmt::format("dmlrun: error: rank {}: stopping: {}\n", rank, verdict);
+  (void)!write(STDERR_FILENO, line.data(), line.size());
+  _exit(kExitJobFailed);
+}
+
+train::ResumeMode ResumeModeOf(const RankOptions& options) {
+  if (options.resume) return train::ResumeMode::kRequired;
+  if (options.resume_if_present) return train::ResumeMode::kIfPresent;
+  return train::ResumeMode::kNo;
+}
+
+std::vector<std::string> RankLocations(const std::vector<plan::NodeInfo>& nodes) {
+  std::vector<std::string> locations;
+  for (const plan::NodeInfo& node : nodes) {
+    for (int i = 0; i < node.procs; ++i) {
+      locations.push_back(fmt::format("node {}, {} #{}", node.node_rank, node.group,
+                                      node.index_in_group));
+    }
+  }
+  return locations;
+}
+
+bool WriteResult(const std::string& path, const train::TrainResult& result, int world_size) {
+  nlohmann::json record = {{"test_accuracy", result.test_accuracy},
+                           {"final_loss", result.final_loss},
+                           {"epochs", result.epochs},
+                           {"world_size", world_size},
+                           {"train_seconds", result.train_seconds},
+                           {"samples_per_second", result.samples_per_second}};
+  std::ofstream file(path, std::ios::trunc);
+  file << record.dump() << "\n";
+  return static_cast<bool>(file);
+}
+
+// The rank's work; failures are returned as (exit code, message).
+int Run(const RankOptions& options, std::string* error) {
+  PlanLoad loaded = LoadPlanForLaunch(options.plan_path, options.local);
+  if (!loaded.plan) {
+    *error = loaded.error;
+    return kExitUsage;
+  }
+  const plan::Plan& plan = *loaded.plan;
+  if (plan.kind != plan::JobKind::kTrain || !plan.train) {
+    *error = fmt::format("{}: kind: the rank entry point runs training jobs only",
+                         options.plan_path);
+    return kExitUsage;
+  }
+  std::vector<plan::NodeInfo> nodes = plan::ExpandNodes(plan);
+  if (options.node_rank < 0 || options.node_rank >= static_cast<int>(nodes.size()) ||
+      options.local_rank < 0 || options.local_rank >= nodes[options.node_rank].procs) {
+    *error = fmt::format("node rank {} / local rank {} is not in the plan's cluster",
+                         options.node_rank, options.local_rank);
+    return kExitUsage;
+  }
+  const plan::NodeInfo& node = nodes[options.node_rank];
+  const int rank = node.first_global_rank + options.local_rank;
+  const int world_size = plan::WorldSize(plan);
+  plan::TrainSpec spec = *plan.train;
+  if (!options.checkpoint_dir.empty()) spec.checkpoint.dir = options.checkpoint_dir;
+  FaultHooks faults = FaultHooksFromEnvironment(rank);
+  if (!faults.error.empty()) {
+    *error = faults.error;
+    return kExitUsage;
+  }
+
+  train::TrainOptions train_options;
+  train_options.stop_requested = InstallStopRequestHandlers();
+  train_options.resume = ResumeModeOf(options);
+  train_options.after_step = faults.after_step;
+  train_options.checkpoint_hooks.half_written = faults.checkpoint_half_written;
+  train_options.rank = rank;
+  train_options.world_size = world_size;
+  train_options.epochs_override = options.epochs;
+  train_options.threads = options.threads;
+  train_options.metrics_path = options.metrics_path;
+  if (rank == 0) train_options.log = &std::cout;
+
+  dist::World world;  // outlives training: it owns the store rank 0 serves
+  std::unique_ptr<dist::HealthMonitor> monitor;
+  if (world_size > 1) {
+    dist::InterfaceChoice interface = dist::SelectInterface(plan.cluster.subnet);
+    if (!interface.ok) {
+      *error = interface.error;
+      return kExitJobFailed;
+    }
+    dist::WorldOptions world_options;
+    world_options.rendezvous.master_addr = plan.cluster.master_addr;
+    world_options.rendezvous.port = static_cast<uint16_t>(plan.cluster.port);
+    world_options.rendezvous.rank = rank;
+    world_options.rendezvous.world_size = world_size;
+    world_options.rendezvous.timeout = Millis(plan.timeouts.rendezvous_s);
+    world_options.rendezvous.self_description =
+        fmt::format("node {}, {} {}", node.node_rank, interface.interface.name,
+                    interface.interface.address);
+    world_options.rendezvous.expected_locations = RankLocations(nodes);
+    world_options.interface = interface.interface.name;
+    world_options.collective_timeout = Millis(plan.timeouts.collective_s);
+    world = dist::JoinWorld(world_options);
+    if (!world.ok()) {
+      *error = world.error;
+      return kExitJobFailed;
+    }
+    train_options.process_group = world.process_group;
+
+    dist::HealthOptions health;
+    health.master_addr = plan.cluster.master_addr;
+    health.port = static_cast<uint16_t>(plan.cluster.port);
+    health.rank = rank;
+    health.world_size = world_size;
+    health.rank_locations = RankLocations(nodes);
+    health.silence_limit = Millis(plan.timeouts.heartbeat_s);
+    health.on_failure = [rank](const std::string& verdict) { AbortRank(rank, verdict); };
+    monitor = dist::HealthMonitor::Start(health, error);
+    if (!monitor) return kExitJobFailed;
+  }
+
+  train::TrainResult result = train::RunTraining(spec, train_options);
+  if (!result.ok && result.aborted && monitor) {
+    // A collective failed: the monitor learns which peer died (and ends this
+    // process with that message) within about one silence limit.
+    monitor->AwaitVerdict(Millis(plan.timeouts.heartbeat_s * kVerdictWaitFactor));
+  }
+  if (monitor) monitor->Leave();
+  if (result.interrupted) {
+    if (rank == 0) std::cout << "dmlrun: " << result.error << std::endl;
+    return kExitInterrupted;
+  }
+  if (!result.ok) {
+    *error = result.error;
+    return kExitJobFailed;
+  }
+  if (rank == 0 && !options.result_path.empty() &&
+      !WriteResult(options.result_path, result, world_size)) {
+    *error = fmt::format("cannot write the result file {}", options.result_path);
+    return kExitJobFailed;
+  }
+  return kExitSuccess;
+}
+
+}  // namespace
+
+std::vector<std::string> RankCommandLine(const std::string& executable,
+                                         const RankOptions& options) {
+  std::vector<std::string> argv = {executable,
+                                   kRankCommand,
+                                   options.plan_path,
+                                   "--node-rank",
+                                   std::to_string(options.node_rank),
+                                   "--local-rank",
+                                   std::to_string(options.local_rank),
+                                   "--threads",
+                                   std::to_string(options.threads)};
+  if (options.local) argv.push_back("--local");
+  if (options.epochs > 0) argv.insert(argv.end(), {"--epochs", std::to_string(options.epochs)});
+  if (!options.metrics_path.empty()) argv.insert(argv.end(), {"--metrics", options.metrics_path});
+  if (!options.result_path.empty()) argv.insert(argv.end(), {"--result", options.result_path});
+  if (!options.checkpoint_dir.empty()) {
+    argv.insert(argv.end(), {"--checkpoint-dir", options.checkpoint_dir});
+  }
+  if (options.resume) argv.push_back("--resume");
+  if (options.resume_if_present) argv.push_back("--resume-if-present");
+  return argv;
+}
+
+int RunRank(const RankOptions& options) {
+  dist::QuietLibraryLogging();
+  // Output goes to the supervisor through a pipe: flush every line so that
+  // progress shows as it happens and nothing is lost if the rank is killed.
+  std::cout << std::unitbuf;
+  std::string error;
+  int code = kExitJobFailed;
+  try {
+    code = Run(options, &error);
+  } catch (const std::exception& exception) {
+    error = dist::DescribeException(exception);
+    code = kExitJobFailed;
+  }
+  if (code != kExitSuccess) std::cerr << "dmlrun: error: " << error << std::endl;
+  return code;
+}
+
+}  // namespace dml::launch

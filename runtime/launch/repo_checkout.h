@@ -1,0 +1,42 @@
+// Getting a command job's code onto the node: git clone at the plan's ref
+// into a work directory; when the repo has a requirements.txt, a virtual
+// environment in the checkout (Debian's python refuses `pip install` into the
+// system, PEP 668) that still sees the system's packages (python3-torch),
+// with the requirements installed into it. Every step is an argv vector (no
+// shell), and paths from the plan may not leave the checkout.
+#pragma once
+
+#include <string>
+
+#include "runtime/plan/plan.h"
+
+namespace dml::launch {
+
+struct CheckoutOptions {
+  std::string workdir;  // parent of the checkout; created if missing
+  std::string name;     // checkout folder under workdir ("mnist/node0")
+};
+
+// The virtual environment's folder inside the checkout (git ignores it).
+inline constexpr char kVenvDir[] = ".dml-venv";
+
+struct CheckoutResult {
+  std::string repo_dir;  // absolute; set iff error is empty
+  // The interpreter for *.py entrypoints: the venv's python when requirements
+  // were installed, else the plan's command.python.
+  std::string python;
+  std::string venv_dir;  // absolute; empty when no venv was made
+  std::string error;
+  bool ok() const { return error.empty(); }
+};
+
+// A fresh clone each run. A folder left by an earlier run (marked by
+// dmlrun inside .git) is replaced; any other existing folder is an error,
+// so that dmlrun never deletes what it did not create.
+CheckoutResult CheckoutRepo(const plan::CommandSpec& command, const CheckoutOptions& options);
+
+// True for a relative path that stays inside its base ("src/train.py"),
+// false for "/etc/passwd", "../x" or "a/../../x".
+bool IsContainedRelativePath(const std::string& path);
+
+}  // namespace dml::launch

@@ -1,0 +1,37 @@
+#include "runtime/train/comm.h"
+
+namespace dml::train {
+
+Communicator::Communicator(int rank, int world_size, c10::intrusive_ptr<c10d::ProcessGroup> group)
+    : rank_(rank), world_size_(world_size), group_(std::move(group)), slot_(1) {}
+
+void Communicator::Broadcast(const torch::Tensor& tensor, int root) {
+  if (world_size_ == 1) return;
+  slot_[0] = tensor;
+  c10d::BroadcastOptions options;
+  options.rootRank = root;
+  group_->broadcast(slot_, options)->wait();
+  slot_[0] = at::Tensor();
+}
+
+void Communicator::AllreduceSum(const torch::Tensor& tensor) {
+  if (world_size_ == 1) return;
+  slot_[0] = tensor;
+  group_->allreduce(slot_)->wait();
+  slot_[0] = at::Tensor();
+}
+
+bool Communicator::AnyRank(bool flag) {
+  if (world_size_ == 1) return flag;
+  if (!flag_.defined()) flag_ = torch::zeros({1}, torch::kFloat64);
+  flag_.fill_(flag ? 1.0 : 0.0);
+  AllreduceSum(flag_);
+  return flag_.item<double>() > 0;
+}
+
+void Communicator::Barrier() {
+  if (world_size_ == 1) return;
+  group_->barrier()->wait();
+}
+
+}  // namespace dml::train

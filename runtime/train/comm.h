@@ -1,0 +1,39 @@
+// The few collectives training needs, over a c10d ProcessGroup (Gloo), with
+// world size 1 needing no group at all. Each call blocks until done; failures
+// (a peer gone, a timeout) surface as the library's exception, which
+// RunTraining turns into an error value at its boundary.
+#pragma once
+
+#include <torch/csrc/distributed/c10d/ProcessGroup.hpp>
+#include <torch/torch.h>
+
+#include <vector>
+
+namespace dml::train {
+
+class Communicator {
+ public:
+  // `group` may be null only when world_size == 1.
+  Communicator(int rank, int world_size, c10::intrusive_ptr<c10d::ProcessGroup> group);
+
+  int rank() const { return rank_; }
+  int world_size() const { return world_size_; }
+
+  // In place: every rank ends with root's contents.
+  void Broadcast(const torch::Tensor& tensor, int root = 0);
+  // In place: every rank ends with the element-wise sum over ranks.
+  void AllreduceSum(const torch::Tensor& tensor);
+  void Barrier();
+  // True on every rank iff `flag` is true on at least one: how ranks agree on
+  // a decision only some of them saw (a stop request). Allocates nothing.
+  bool AnyRank(bool flag);
+
+ private:
+  int rank_;
+  int world_size_;
+  c10::intrusive_ptr<c10d::ProcessGroup> group_;
+  std::vector<at::Tensor> slot_;  // c10d takes a vector; reused so a step allocates none
+  at::Tensor flag_;               // AnyRank's one-element buffer
+};
+
+}  // namespace dml::train

@@ -1,0 +1,53 @@
+// Optimizers that update the model's ONE flat parameter buffer from its ONE
+// flat gradient buffer, with their state in flat buffers of the same size:
+// a step is one vectorised pass (mlp_kernels) and allocates nothing. The update
+// rules are exactly torch.optim's Adam (L2 weight decay, no amsgrad) and SGD
+// (momentum, dampening 0, weight decay), so results compare with the peer.
+#pragma once
+
+#include <torch/torch.h>
+
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "runtime/plan/plan.h"
+
+namespace dml::train {
+
+struct OptimizerError {
+  std::string field;  // "train.optimizer.kind"
+  std::string message;
+  std::string ToString() const;
+};
+
+class FlatOptimizer {
+ public:
+  virtual ~FlatOptimizer() = default;
+  // Updates the parameters in place from the current gradients, in one fused
+  // pass over the flat buffers; the gradient buffer is left as it was.
+  virtual void Step() = 0;
+  virtual const char* kind() const = 0;
+  // The state buffers themselves, by name, for checkpoints: writing into them
+  // restores a state.
+  virtual std::vector<std::pair<std::string, torch::Tensor>> State() const = 0;
+
+  int64_t steps() const { return steps_; }
+  void set_steps(int64_t steps) { steps_ = steps; }
+
+ protected:
+  int64_t steps_ = 0;
+};
+
+struct OptimizerResult {
+  std::unique_ptr<FlatOptimizer> optimizer;
+  std::optional<OptimizerError> error;  // set iff !optimizer
+};
+
+// `params` and `grads` are the model's flat buffers, kept by reference.
+OptimizerResult MakeOptimizer(const plan::Optimizer& spec, torch::Tensor params, torch::Tensor grads);
+
+}  // namespace dml::train

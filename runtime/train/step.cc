@@ -1,0 +1,72 @@
+#include "runtime/train/step.h"
+
+#include "runtime/data/shard.h"
+
+namespace dml::train {
+namespace {
+
+// Rows evaluated at once: bounds the activations' memory on big test sets.
+constexpr int64_t kEvalChunk = 2048;
+
+}  // namespace
+
+double TrainStep::Run(const float* x, const int64_t* labels, int64_t rows) {
+  const int world = comm_.world_size();
+  // Pre-dividing the gradient by the world size makes the allreduce's SUM the
+  // average, with no extra pass over the buffer.
+  double loss = pass_.ForwardBackward(x, labels, rows, 1.0f / static_cast<float>(world));
+  if (world > 1) SyncGradients();
+  optimizer_.Step();
+  return loss;
+}
+
+void TrainStep::SyncGradients() {
+  torch::Tensor& grads = model_.flat_grads();
+  if (!sync_chosen_) {
+    sync_chosen_ = true;
+    if (options_.sync == GradientSync::kAuto) {
+      local_ = LocalAllreduce::Create(comm_, grads.numel(), options_.local_timeout);
+    }
+  }
+  if (local_) {
+    local_->SumInPlace(grads.data_ptr<float>());
+  } else {
+    comm_.AllreduceSum(grads);
+  }
+}
+
+double TrainStep::Run(const torch::Tensor& x, const torch::Tensor& y) {
+  TORCH_CHECK(x.scalar_type() == torch::kFloat32 && x.dim() == 2 && x.size(1) == model_.input_size(),
+              "TrainStep: x must be float32 [rows, ", model_.input_size(), "]");
+  TORCH_CHECK(y.scalar_type() == torch::kInt64 && y.dim() == 1 && y.size(0) == x.size(0),
+              "TrainStep: y must be int64 [rows]");
+  TORCH_CHECK(y.numel() == 0 || (y.min().item<int64_t>() >= 0 && y.max().item<int64_t>() < model_.num_classes()),
+              "TrainStep: labels must lie in [0, ", model_.num_classes(), ")");
+  torch::Tensor xc = x.contiguous();
+  torch::Tensor yc = y.contiguous();
+  return Run(xc.data_ptr<float>(), yc.data_ptr<int64_t>(), x.size(0));
+}
+
+EvalResult Evaluate(const model::Mlp& model, const torch::Tensor& images, const torch::Tensor& labels,
+                    Communicator& comm) {
+  torch::NoGradGuard no_grad;
+  data::Range slice = data::EvalSlice(labels.size(0), comm.rank(), comm.world_size());
+  double correct = 0;
+  double loss_sum = 0;
+  for (int64_t begin = slice.begin; begin < slice.end; begin += kEvalChunk) {
+    int64_t n = std::min(kEvalChunk, slice.end - begin);
+    torch::Tensor logits = model.Forward(images.narrow(0, begin, n));
+    torch::Tensor y = labels.narrow(0, begin, n);
+    correct += logits.argmax(1).eq(y).sum().item<int64_t>();
+    loss_sum += torch::nn::functional::cross_entropy(
+                    logits, y, torch::nn::functional::CrossEntropyFuncOptions().reduction(torch::kSum))
+                    .item<double>();
+  }
+  // Doubles hold these counts exactly (below 2^53) and let one call carry all three.
+  torch::Tensor sums = torch::tensor({correct, static_cast<double>(slice.size()), loss_sum}, torch::kFloat64);
+  comm.AllreduceSum(sums);
+  auto s = sums.accessor<double, 1>();
+  return EvalResult{static_cast<int64_t>(s[0]), static_cast<int64_t>(s[1]), s[2]};
+}
+
+}  // namespace dml::train

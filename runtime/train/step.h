@@ -1,0 +1,78 @@
+// One data-parallel training step and the sharded evaluation: the pieces of
+// the loop that ranks must perform in lockstep.
+#pragma once
+
+#include <torch/torch.h>
+
+#include <chrono>
+#include <cstdint>
+#include <memory>
+
+#include "runtime/model/mlp.h"
+#include "runtime/train/comm.h"
+#include "runtime/train/flat_optimizer.h"
+#include "runtime/train/local_allreduce.h"
+#include "runtime/train/mlp_pass.h"
+
+namespace dml::train {
+
+// How gradients travel between ranks.
+enum class GradientSync {
+  kAuto,          // shared memory when every rank is on this machine, else the process group (Gloo)
+  kProcessGroup,  // always the process group
+};
+
+struct StepOptions {
+  GradientSync sync = GradientSync::kAuto;
+  // Longest wait for the other ranks in a shared-memory allreduce (a dead
+  // peer is noticed at once; this catches a stalled one). Gloo's own
+  // collective timeout applies on the other path.
+  std::chrono::milliseconds local_timeout{std::chrono::minutes(5)};
+};
+
+class TrainStep {
+ public:
+  TrainStep(model::Mlp& model, FlatOptimizer& optimizer, Communicator& comm, StepOptions options = {})
+      : model_(model), optimizer_(optimizer), comm_(comm), options_(options), pass_(model) {}
+
+  // Forward, cross-entropy, backward straight into the flat gradient buffer
+  // (hand-written, no autograd), ONE allreduce of that buffer averaged over
+  // ranks, optimizer step. `x` is row-major [rows x input_size], `labels`
+  // [rows] in [0, classes). Every rank must call it with the same `rows`.
+  // Returns this rank's mean loss. Allocates nothing once it has seen its
+  // largest batch. The first call at world > 1 is also where the ranks
+  // agree on the shared-memory path (collectively).
+  double Run(const float* x, const int64_t* labels, int64_t rows);
+
+  // The same on tensors: x float32 [rows, input_size], y int64 [rows].
+  double Run(const torch::Tensor& x, const torch::Tensor& y);
+
+  // After the first step: whether gradients go through shared memory.
+  bool uses_shared_memory() const { return local_ != nullptr; }
+
+ private:
+  void SyncGradients();
+
+  model::Mlp& model_;
+  FlatOptimizer& optimizer_;
+  Communicator& comm_;
+  StepOptions options_;
+  MlpPass pass_;
+  bool sync_chosen_ = false;
+  std::unique_ptr<LocalAllreduce> local_;
+};
+
+struct EvalResult {
+  int64_t correct = 0;
+  int64_t total = 0;
+  double loss_sum = 0;  // summed cross-entropy
+  double accuracy() const { return total > 0 ? static_cast<double>(correct) / total : 0.0; }
+  double mean_loss() const { return total > 0 ? loss_sum / total : 0.0; }
+};
+
+// Evaluates this rank's slice of (images, labels) and sums the counts over
+// all ranks, so every rank returns the whole set's result.
+EvalResult Evaluate(const model::Mlp& model, const torch::Tensor& images, const torch::Tensor& labels,
+                    Communicator& comm);
+
+}  // namespace dml::train

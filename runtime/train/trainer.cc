@@ -1,0 +1,355 @@
+#include "runtime/train/trainer.h"
+
+#include <ATen/Parallel.h>
+
+#include <chrono>
+#include <filesystem>
+#include <memory>
+#include <optional>
+
+#include <fmt/format.h>
+
+#include "runtime/data/batch.h"
+#include "runtime/data/dataset.h"
+#include "runtime/data/shard.h"
+#include "runtime/model/mlp.h"
+#include "runtime/train/checkpoint.h"
+#include "runtime/train/comm.h"
+#include "runtime/train/flat_optimizer.h"
+#include "runtime/train/process_stats.h"
+#include "runtime/train/report.h"
+#include "runtime/train/step.h"
+
+namespace dml::train {
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+double SecondsSince(Clock::time_point start) {
+  return std::chrono::duration<double>(Clock::now() - start).count();
+}
+
+TrainResult Failure(std::string message) {
+  TrainResult result;
+  result.error = std::move(message);
+  return result;
+}
+
+class Trainer {
+ public:
+  Trainer(const plan::TrainSpec& spec, const TrainOptions& options)
+      : spec_(spec), options_(options), comm_(options.rank, options.world_size, options.process_group) {}
+
+  TrainResult Run() {
+    // Every rank learns whether any rank failed to set up, so none of them
+    // waits in a collective for a rank that has already given up.
+    std::optional<std::string> error = SetUp();
+    torch::Tensor failed = torch::full({1}, error ? 1.0 : 0.0, torch::kFloat64);
+    comm_.AllreduceSum(failed);
+    if (error) return Failure(*error);
+    if (failed.item<double>() > 0) return Failure(RankPrefix() + "stopped: another rank failed during set-up");
+
+    model_->Init(spec_.seed);
+    comm_.Broadcast(model_->flat_params(), 0);  // rank 0's weights win, whatever the others drew
+    if (auto error = Resume()) return Failure(*error);
+    LogStart();
+
+    TrainResult result;
+    result.train_seconds = resume_.train_seconds;
+    total_samples_ = resume_.samples;
+    EpochStats stats;
+    const auto wall_start = Clock::now();
+    if (resume_.epoch >= epochs_) stats = FinalEvaluation();  // nothing left to train
+    for (int epoch = static_cast<int>(resume_.epoch); epoch < epochs_; ++epoch) {
+      const bool first = epoch == resume_.epoch;
+      stats = RunEpoch(epoch, first ? resume_.step_in_epoch : 0, first ? resume_.epoch_loss_sum : 0.0);
+      result.train_seconds += stats.train_seconds;
+      total_samples_ += stats.samples;
+      train_seconds_so_far_ = result.train_seconds;
+      if (stopped_after_) return Interrupted(epoch, stats.train_loss, result);
+      if (is_root() && options_.log != nullptr) *options_.log << EpochLine(stats) << std::endl;
+      if (is_root()) metrics_.Write(EpochRecord(stats, comm_.world_size()));
+      if (auto error = MaybeCheckpoint(epoch)) return Failure(*error);
+    }
+    result.ok = true;
+    result.epochs = epochs_;
+    result.test_accuracy = stats.test_accuracy;
+    result.final_loss = stats.train_loss;
+    result.samples_per_second = result.train_seconds > 0 ? total_samples_ / result.train_seconds : 0;
+    if (is_root()) Finish(result, SecondsSince(wall_start));
+    return result;
+  }
+
+ private:
+  bool is_root() const { return comm_.rank() == 0; }
+  std::string RankPrefix() const { return comm_.world_size() > 1 ? fmt::format("rank {}: ", comm_.rank()) : ""; }
+
+  std::optional<std::string> SetUp() {
+    epochs_ = options_.epochs_override > 0 ? options_.epochs_override : spec_.epochs;
+    if (epochs_ < 1) return fmt::format("train.epochs: must be at least 1, got {}", epochs_);
+    if (spec_.batch_per_rank < 1) {
+      return fmt::format("train.batch_per_rank: must be at least 1, got {}", spec_.batch_per_rank);
+    }
+    if (spec_.loss != "cross_entropy") {
+      return fmt::format("train.loss: unknown loss '{}' (known: cross_entropy)", spec_.loss);
+    }
+    auto built = model::Mlp::Create(spec_.model);
+    if (!built.mlp) return built.error->ToString();
+    model_ = std::move(built.mlp);
+    auto made = MakeOptimizer(spec_.optimizer, model_->flat_params(), model_->flat_grads());
+    if (!made.optimizer) return made.error->ToString();
+    optimizer_ = std::move(made.optimizer);
+
+    if (options_.threads > 0) at::set_num_threads(options_.threads);
+    // Batches are converted from the pixel bytes (BatchBuffer): no float copy of the train set.
+    auto loaded = data::LoadIdxDataset(spec_.dataset, data::LoadOptions{model_->num_classes(), false});
+    if (!loaded.dataset) return RankPrefix() + loaded.error->ToString();
+    data_ = std::move(*loaded.dataset);
+    if (data_.features != model_->input_size()) {
+      return fmt::format("train.model.layers: the input size is {} but the dataset's images have {} pixels",
+                         model_->input_size(), data_.features);
+    }
+    if (is_root()) {
+      if (auto error = metrics_.Open(options_.metrics_path)) return error;
+      if (!spec_.checkpoint.dir.empty()) {
+        std::error_code ec;
+        std::filesystem::create_directories(spec_.checkpoint.dir, ec);
+        if (ec) return fmt::format("{}: cannot create checkpoint directory: {}", spec_.checkpoint.dir, ec.message());
+      }
+    }
+    // Reused by every step: the batch is gathered into these, never allocated.
+    batch_.emplace(spec_.batch_per_rank, data_.features);
+    return std::nullopt;
+  }
+
+  void LogStart() const {
+    if (!is_root() || options_.log == nullptr) return;
+    int64_t n = data_.train.size();
+    *options_.log << fmt::format(
+                         "training: world {}, {} thread(s) per rank, {} parameters, {} train / {} test samples, "
+                         "batch {} per rank, {} steps per epoch, {} {}",
+                         comm_.world_size(), at::get_num_threads(), GroupThousands(model_->num_parameters()),
+                         GroupThousands(n), GroupThousands(data_.test.size()), spec_.batch_per_rank,
+                         data::StepsPerEpoch(n, comm_.world_size(), spec_.batch_per_rank), optimizer_->kind(),
+                         spec_.optimizer.lr)
+                  << std::endl;
+  }
+
+  // `first_step` > 0 continues an epoch a checkpoint stopped in; `loss_carry`
+  // is that epoch's loss so far.
+  EpochStats RunEpoch(int epoch, int64_t first_step, double loss_carry) {
+    const int64_t n = data_.train.size();
+    const int64_t batch = spec_.batch_per_rank;
+    torch::Tensor indices =
+        data::ShardIndices(n, comm_.rank(), comm_.world_size(), spec_.seed, static_cast<int64_t>(epoch));
+    const int64_t shard = indices.size(0);
+    const int64_t steps = data::StepsPerEpoch(n, comm_.world_size(), batch);
+    TrainStep step(*model_, *optimizer_, comm_);
+    const int64_t* shard_indices = indices.data_ptr<int64_t>();
+    double loss_sum = loss_carry;
+    int64_t rows = 0;
+
+    const auto start = Clock::now();
+    for (int64_t s = first_step; s < steps; ++s) {
+      const int64_t b = std::min(batch, shard - s * batch);  // the last batch may be short, equally on all ranks
+      batch_->Gather(data_.train, shard_indices + s * batch, b);
+      loss_sum += step.Run(batch_->images(), batch_->labels(), b);
+      rows += b;
+      if (first_step_done_ == 0) {  // start-up ends here (bench/runtime measures it)
+        first_step_done_ = UnixSeconds();
+        first_step_process_age_ = ProcessAgeSeconds();
+      }
+      if (options_.after_step) options_.after_step(optimizer_->steps());
+      if (StopAgreed()) {
+        stopped_after_ = s + 1;
+        break;
+      }
+    }
+    EpochStats stats;
+    stats.train_seconds = SecondsSince(start);
+    stats.epoch = epoch + 1;
+    stats.epochs = epochs_;
+    stats.samples = rows * comm_.world_size();
+    if (stopped_after_) {
+      stats.train_loss = loss_sum;  // this rank's partial sum; Interrupted() totals it
+      return stats;
+    }
+
+    torch::Tensor loss = torch::tensor({loss_sum, static_cast<double>(steps)}, torch::kFloat64);
+    comm_.AllreduceSum(loss);
+    stats.train_loss = loss[0].item<double>() / loss[1].item<double>();
+    EvalResult eval = Evaluate(*model_, data_.test.images, data_.test.labels, comm_);
+    stats.test_accuracy = eval.accuracy();
+    stats.test_loss = eval.mean_loss();
+    return stats;
+  }
+
+  // Rank 0 writes; every rank then learns whether that worked, so a failed
+  // write stops the whole job instead of leaving the others waiting.
+  std::optional<std::string> MaybeCheckpoint(int epoch) {
+    const auto& ckpt = spec_.checkpoint;
+    const bool last = epoch + 1 == epochs_;
+    if (ckpt.dir.empty() || ckpt.every_epochs < 1 || ((epoch + 1) % ckpt.every_epochs != 0 && !last)) {
+      return std::nullopt;
+    }
+    if (auto error = SaveCheckpoint(ckpt.dir, StateAt(epoch + 1, 0, 0.0), comm_, options_.checkpoint_hooks)) {
+      return error;
+    }
+    if (is_root() && options_.log != nullptr) {
+      *options_.log << fmt::format("checkpoint: epoch {} -> {}", epoch + 1, CheckpointPath(ckpt.dir)) << std::endl;
+    }
+    return std::nullopt;
+  }
+
+  // What a checkpoint taken now holds (filled on rank 0 only: it alone writes).
+  CheckpointData StateAt(int64_t epoch, int64_t step_in_epoch, double epoch_loss_sum) {
+    CheckpointData data;
+    data.epoch = epoch;
+    data.step_in_epoch = step_in_epoch;
+    data.world_size = comm_.world_size();
+    data.batch_per_rank = spec_.batch_per_rank;
+    data.seed = static_cast<int64_t>(spec_.seed);
+    data.optimizer_kind = optimizer_->kind();
+    data.optimizer_steps = optimizer_->steps();
+    data.epoch_loss_sum = epoch_loss_sum;
+    data.train_seconds = train_seconds_so_far_;
+    data.samples = total_samples_;
+    data.params = model_->flat_params();
+    data.optimizer_state = optimizer_->State();
+    return data;
+  }
+
+  std::optional<std::string> Resume() {
+    RunIdentity run{comm_.world_size(), spec_.batch_per_rank, static_cast<int64_t>(spec_.seed), optimizer_->kind()};
+    auto error = RestoreCheckpoint(spec_.checkpoint.dir, options_.resume, run, model_->flat_params(), *optimizer_,
+                                   comm_, &resume_);
+    if (!error && is_root() && options_.log != nullptr && !resume_.note.empty()) {
+      *options_.log << "checkpoint: " << resume_.note << std::endl;
+    }
+    return error;
+  }
+
+  // Every kStopCheckInterval steps the ranks agree whether any was asked to
+  // stop, so that all stop after the same step.
+  bool StopAgreed() {
+    if (options_.stop_requested == nullptr) return false;
+    const bool asked = options_.stop_requested->load() != 0;
+    if (comm_.world_size() == 1) return asked;
+    if (++steps_since_stop_check_ < kStopCheckInterval) return false;
+    steps_since_stop_check_ = 0;
+    return comm_.AnyRank(asked);
+  }
+
+  // After an agreed stop inside `epoch`: the partial loss is totalled over
+  // ranks, rank 0 saves the position, and the run ends as interrupted.
+  TrainResult Interrupted(int epoch, double partial_loss, const TrainResult& so_far) {
+    torch::Tensor loss = torch::full({1}, partial_loss, torch::kFloat64);
+    comm_.AllreduceSum(loss);
+    TrainResult result = so_far;
+    result.interrupted = true;
+    const std::string& dir = spec_.checkpoint.dir;
+    if (dir.empty()) {
+      result.error = fmt::format("stopped on request in epoch {} after step {}; no checkpoint directory is set, so "
+                                 "this progress is not saved",
+                                 epoch + 1, *stopped_after_);
+      return result;
+    }
+    CheckpointData state = StateAt(epoch, *stopped_after_, loss.item<double>());
+    if (auto error = SaveCheckpoint(dir, state, comm_, options_.checkpoint_hooks)) {
+      result.interrupted = false;
+      result.error = *error;
+      return result;
+    }
+    result.error = fmt::format("stopped on request in epoch {} after step {}; checkpoint {} (continue with --resume)",
+                               epoch + 1, *stopped_after_, CheckpointPath(dir));
+    return result;
+  }
+
+  // The result when a resumed checkpoint already holds every epoch.
+  EpochStats FinalEvaluation() {
+    EpochStats stats;
+    stats.epoch = stats.epochs = epochs_;
+    EvalResult eval = Evaluate(*model_, data_.test.images, data_.test.labels, comm_);
+    stats.test_accuracy = eval.accuracy();
+    stats.test_loss = eval.mean_loss();
+    return stats;
+  }
+
+  void Finish(const TrainResult& result, double wall_seconds) {
+    metrics_.Write({{"event", "final"},
+                    {"test_accuracy", result.test_accuracy},
+                    {"final_loss", result.final_loss},
+                    {"world_size", comm_.world_size()},
+                    {"epochs", result.epochs},
+                    {"train_seconds", result.train_seconds},
+                    {"samples_per_second", result.samples_per_second},
+                    {"samples", total_samples_},
+                    {"wall_seconds", wall_seconds},
+                    {"batch_per_rank", spec_.batch_per_rank},
+                    {"threads_per_rank", at::get_num_threads()},
+                    {"first_step_unix_s", first_step_done_},
+                    {"first_step_process_age_s", first_step_process_age_},
+                    {"peak_rss_mb", PeakRssMegabytes()}});
+    if (options_.log != nullptr) {
+      *options_.log << fmt::format("done: test acc {:.4f}  loss {:.4f}  {} epochs  train {:.1f} s  {} samples/s",
+                                   result.test_accuracy, result.final_loss, result.epochs, result.train_seconds,
+                                   GroupThousands(result.samples_per_second))
+                    << std::endl;
+    }
+  }
+
+  const plan::TrainSpec& spec_;
+  const TrainOptions& options_;
+  Communicator comm_;
+  int epochs_ = 0;
+  std::unique_ptr<model::Mlp> model_;
+  std::unique_ptr<FlatOptimizer> optimizer_;
+  data::IdxDataset data_;
+  MetricsWriter metrics_;
+  std::optional<data::BatchBuffer> batch_;  // every step's samples are gathered here
+  int64_t total_samples_ = 0;
+  ResumePoint resume_;                     // where this run started
+  std::optional<int64_t> stopped_after_;  // steps done in the epoch when a stop was agreed
+  int64_t steps_since_stop_check_ = 0;
+  double train_seconds_so_far_ = 0;       // for checkpoints
+  double first_step_done_ = 0;  // wall-clock time the first step ended, for start-up measurements
+  double first_step_process_age_ = 0;  // and this process's age then
+};
+
+std::optional<std::string> CheckOptions(const TrainOptions& options) {
+  if (options.world_size < 1) return fmt::format("world size must be at least 1, got {}", options.world_size);
+  if (options.rank < 0 || options.rank >= options.world_size) {
+    return fmt::format("rank {} is outside the world of {} ranks", options.rank, options.world_size);
+  }
+  if (options.world_size > 1) {
+    if (!options.process_group) return fmt::format("a world of {} ranks needs a process group", options.world_size);
+    if (options.process_group->getSize() != options.world_size ||
+        options.process_group->getRank() != options.rank) {
+      return fmt::format("the process group is rank {} of {}, but training was asked for rank {} of {}",
+                         options.process_group->getRank(), options.process_group->getSize(), options.rank,
+                         options.world_size);
+    }
+  }
+  return std::nullopt;
+}
+
+}  // namespace
+
+TrainResult RunTraining(const plan::TrainSpec& spec, const TrainOptions& options) {
+  if (auto error = CheckOptions(options)) return Failure(*error);
+  const std::string where = options.world_size > 1 ? fmt::format("rank {}: ", options.rank) : "";
+  try {
+    return Trainer(spec, options).Run();
+  } catch (const c10::Error& e) {
+    // Almost always a collective that failed: a peer died or timed out.
+    TrainResult result = Failure(fmt::format("{}training stopped: {}", where, e.what_without_backtrace()));
+    result.aborted = true;
+    return result;
+  } catch (const std::exception& e) {
+    TrainResult result = Failure(fmt::format("{}training stopped: {}", where, e.what()));
+    result.aborted = true;
+    return result;
+  }
+}
+
+}  // namespace dml::train

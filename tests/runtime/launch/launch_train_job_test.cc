@@ -1,0 +1,124 @@
+// `dmlrun local` on a training plan: two rank processes rendezvous over
+// loopback, train on a tiny IDX dataset written here, and report a result.
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+
+#include <gtest/gtest.h>
+#include <nlohmann/json.hpp>
+
+#include "launch_test_util.h"
+#include "runtime/dist/port.h"
+#include "runtime/plan/plan_yaml.h"
+
+namespace dml::launch {
+namespace {
+
+using testing::ReadFile;
+using testing::RunCommand;
+using testing::TempDir;
+using testing::WriteFile;
+
+constexpr char kDmlrun[] = DMLRUN_PATH;
+constexpr uint32_t kImagesMagic = 0x00000803;  // IDX: unsigned bytes, 3 dimensions
+constexpr uint32_t kLabelsMagic = 0x00000801;  // IDX: unsigned bytes, 1 dimension
+constexpr int kSide = 28;
+constexpr int kClasses = 10;
+constexpr int kTrainSize = 256;
+constexpr int kTestSize = 64;
+
+void Put32(std::string& out, uint32_t value) {
+  for (int shift = 24; shift >= 0; shift -= 8) out.push_back(static_cast<char>(value >> shift));
+}
+
+// Plain IDX files where an image of label k has row k lit: easy to learn.
+void WriteIdx(const std::string& dir, const std::string& prefix, int count) {
+  std::string images, labels;
+  Put32(images, kImagesMagic);
+  for (uint32_t dim : {static_cast<uint32_t>(count), uint32_t{kSide}, uint32_t{kSide}}) {
+    Put32(images, dim);
+  }
+  Put32(labels, kLabelsMagic);
+  Put32(labels, static_cast<uint32_t>(count));
+  for (int i = 0; i < count; ++i) {
+    int label = i % kClasses;
+    labels.push_back(static_cast<char>(label));
+    for (int pixel = 0; pixel < kSide * kSide; ++pixel) {
+      images.push_back(static_cast<char>(pixel / kSide == label ? 255 : 0));
+    }
+  }
+  WriteFile(dir + "/" + prefix + "-images", images);
+  WriteFile(dir + "/" + prefix + "-labels", labels);
+}
+
+plan::Plan TrainPlan(const std::string& data_dir) {
+  plan::Plan plan;
+  plan.job = "tiny";
+  plan.kind = plan::JobKind::kTrain;
+  plan.cluster.subnet = "10.8.1.0/24";
+  plan.cluster.master_addr = "10.8.1.250";
+  plan.cluster.port = dist::PickFreePort();
+  plan.cluster.groups = {{"master", 1, 1, ""}, {"workers", 1, 1, ""}};
+  plan.timeouts.rendezvous_s = 30;
+  plan::TrainSpec train;
+  train.dataset = {"tiny", "idx", data_dir, "train-images", "train-labels",
+                   "test-images", "test-labels", kTrainSize, kTestSize};
+  train.model.layers = {kSide * kSide, 16, kClasses};
+  train.batch_per_rank = 16;
+  train.epochs = 5;  // --epochs 1 below must win
+  train.seed = 7;
+  train.threads_per_rank = 1;
+  plan.train = train;
+  return plan;
+}
+
+std::string LastLine(const std::string& text) {
+  std::istringstream lines(text);
+  std::string line, last;
+  while (std::getline(lines, line)) {
+    if (!line.empty()) last = line;
+  }
+  return last;
+}
+
+TEST(LaunchTrainJob, TwoRanksTrainOverLoopback) {
+  TempDir dir;
+  WriteIdx(dir.path(), "train", kTrainSize);
+  WriteIdx(dir.path(), "test", kTestSize);
+  std::string plan_path = dir.File("tiny.plan.yaml");
+  WriteFile(plan_path, plan::SerializePlan(TrainPlan(dir.path())));
+  std::string metrics = dir.File("metrics.jsonl");
+  WriteFile(metrics, "{\"stale\": true}\n");  // a previous run's records are replaced
+
+  std::string log;
+  int status =
+      RunCommand({kDmlrun, "local", plan_path, "--epochs", "1", "--metrics", metrics}, dir, &log);
+  ASSERT_EQ(status, 0) << log;
+  EXPECT_NE(log.find("world size 2"), std::string::npos) << log;
+  EXPECT_NE(log.find("2 rank(s) x 1 thread(s)"), std::string::npos) << log;
+  EXPECT_NE(log.find("dmlrun: done: test accuracy"), std::string::npos) << log;
+
+  std::string text = ReadFile(metrics);
+  EXPECT_EQ(text.find("stale"), std::string::npos) << text;
+  nlohmann::json last = nlohmann::json::parse(LastLine(text), nullptr, false);
+  ASSERT_TRUE(last.is_object()) << text;
+  EXPECT_EQ(last.value("world_size", 0), 2) << text;
+  EXPECT_EQ(last.value("epochs", 0), 1) << text;
+  double accuracy = last.value("test_accuracy", -1.0);
+  EXPECT_GE(accuracy, 0.0);
+  EXPECT_LE(accuracy, 1.0);
+}
+
+TEST(LaunchTrainJob, MissingDatasetFailsTheJobWithTheFileNamed) {
+  TempDir dir;
+  std::string missing = dir.File("no-such-dataset");
+  std::string plan_path = dir.File("tiny.plan.yaml");
+  WriteFile(plan_path, plan::SerializePlan(TrainPlan(missing)));
+  std::string log;
+  EXPECT_EQ(RunCommand({kDmlrun, "local", plan_path}, dir, &log), 1) << log;
+  EXPECT_NE(log.find("no-such-dataset"), std::string::npos) << log;
+  EXPECT_NE(log.find("dmlrun: error: rank "), std::string::npos) << log;
+}
+
+}  // namespace
+}  // namespace dml::launch

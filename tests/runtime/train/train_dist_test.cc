@@ -1,0 +1,170 @@
+// Two ranks as two threads over Gloo: broadcast, gradient averaging and whole
+// training runs behave as the single-process equivalents.
+#include <gtest/gtest.h>
+
+#include <sstream>
+
+#include "runtime/model/mlp.h"
+#include "runtime/train/comm.h"
+#include "runtime/train/step.h"
+#include "runtime/train/trainer.h"
+#include "tests/runtime/train/idx_fixture.h"
+#include "tests/runtime/train/rank_threads.h"
+
+namespace dml::train {
+namespace {
+
+constexpr int kWorld = 2;
+
+plan::Model SmallModel() {
+  plan::Model m;
+  m.layers = {6, 5, 3};
+  return m;
+}
+
+std::unique_ptr<model::Mlp> MakeModel(uint64_t seed) {
+  auto mlp = std::move(model::Mlp::Create(SmallModel()).mlp);
+  mlp->Init(seed);
+  return mlp;
+}
+
+TEST(TrainDistributed, BroadcastGivesEveryRankRankZerosWeights) {
+  std::vector<torch::Tensor> after(kWorld);
+  testing::RunRanks(kWorld, [&](int rank, auto group) {
+    auto mlp = MakeModel(100 + rank);  // each rank draws different weights
+    Communicator comm(rank, kWorld, group);
+    comm.Broadcast(mlp->flat_params(), 0);
+    after[rank] = mlp->flat_params().clone();
+  });
+  auto expected = MakeModel(100);
+  EXPECT_TRUE(torch::equal(after[0], expected->flat_params()));
+  EXPECT_TRUE(torch::equal(after[1], expected->flat_params()));
+}
+
+// Steps on a full batch at world 1 versus its two halves at world 2.
+void ExpectTwoRankStepsMatchOneRank(const plan::Optimizer& opt_spec) {
+  constexpr int kSteps = 3;
+  constexpr int64_t kBatch = 8;
+  torch::manual_seed(11);
+  std::vector<torch::Tensor> xs, ys;
+  for (int s = 0; s < kSteps; ++s) {
+    xs.push_back(torch::randn({kBatch, 6}));
+    ys.push_back(torch::randint(3, {kBatch}, torch::kInt64));
+  }
+
+  auto single = MakeModel(1);
+  auto single_opt = std::move(MakeOptimizer(opt_spec, single->flat_params(), single->flat_grads()).optimizer);
+  Communicator solo(0, 1, {});
+  TrainStep solo_step(*single, *single_opt, solo);
+  for (int s = 0; s < kSteps; ++s) solo_step.Run(xs[s], ys[s]);
+
+  std::vector<torch::Tensor> after(kWorld);
+  testing::RunRanks(kWorld, [&](int rank, auto group) {
+    auto mlp = MakeModel(1 + rank);
+    auto opt = std::move(MakeOptimizer(opt_spec, mlp->flat_params(), mlp->flat_grads()).optimizer);
+    Communicator comm(rank, kWorld, group);
+    comm.Broadcast(mlp->flat_params(), 0);
+    TrainStep step(*mlp, *opt, comm);
+    for (int s = 0; s < kSteps; ++s) {
+      step.Run(xs[s].narrow(0, rank * kBatch / 2, kBatch / 2), ys[s].narrow(0, rank * kBatch / 2, kBatch / 2));
+    }
+    after[rank] = mlp->flat_params().clone();
+  });
+  auto initial = MakeModel(1);
+  EXPECT_FALSE(torch::allclose(single->flat_params(), initial->flat_params()));  // the steps did move it
+  EXPECT_TRUE(torch::equal(after[0], after[1]));
+  EXPECT_TRUE(torch::allclose(after[0], single->flat_params(), 1e-5, 1e-6))
+      << "max diff " << (after[0] - single->flat_params()).abs().max().item<float>();
+}
+
+TEST(TrainDistributed, TwoRankSgdStepsEqualOneRankStepsOnTheWholeBatch) {
+  plan::Optimizer sgd;
+  sgd.kind = "sgd";
+  sgd.lr = 0.5;  // large, so a wrong gradient scale would show
+  sgd.momentum = 0.9;
+  ExpectTwoRankStepsMatchOneRank(sgd);
+}
+
+TEST(TrainDistributed, TwoRankAdamStepsEqualOneRankStepsOnTheWholeBatch) {
+  plan::Optimizer adam;
+  adam.lr = 0.01;
+  ExpectTwoRankStepsMatchOneRank(adam);
+}
+
+TEST(TrainDistributed, EvaluationCountsAreSummedOverRanks) {
+  auto mlp = MakeModel(3);
+  torch::manual_seed(2);
+  torch::Tensor x = torch::randn({101, 6});
+  torch::Tensor y = torch::randint(3, {101}, torch::kInt64);
+  Communicator solo(0, 1, {});
+  EvalResult whole = Evaluate(*mlp, x, y, solo);
+  std::vector<EvalResult> parts(kWorld);
+  testing::RunRanks(kWorld, [&](int rank, auto group) {
+    Communicator comm(rank, kWorld, group);
+    parts[rank] = Evaluate(*mlp, x, y, comm);
+  });
+  for (const EvalResult& part : parts) {
+    EXPECT_EQ(part.total, 101);
+    EXPECT_EQ(part.correct, whole.correct);
+    EXPECT_NEAR(part.loss_sum, whole.loss_sum, 1e-3);
+  }
+}
+
+plan::TrainSpec BandSpec(const std::string& dir) {
+  plan::TrainSpec spec;
+  spec.dataset = testing::WriteBandDataset(dir, 1200, 300);
+  spec.model.layers = {64, 32, 4};
+  spec.batch_per_rank = 32;
+  spec.epochs = 2;
+  spec.seed = 9;
+  return spec;
+}
+
+TEST(TrainDistributed, TwoRanksTrainToTheSameHighAccuracy) {
+  testing::TempDir dir("dist");
+  plan::TrainSpec spec = BandSpec(dir.path());
+  std::vector<TrainResult> results(kWorld);
+  std::ostringstream log;
+  testing::RunRanks(kWorld, [&](int rank, auto group) {
+    TrainOptions options;
+    options.rank = rank;
+    options.world_size = kWorld;
+    options.process_group = group;
+    options.log = &log;  // only rank 0 may write to it
+    results[rank] = RunTraining(spec, options);
+  });
+  for (const TrainResult& r : results) {
+    ASSERT_TRUE(r.ok) << r.error;
+    EXPECT_GE(r.test_accuracy, 0.95);
+    EXPECT_EQ(r.epochs, 2);
+  }
+  EXPECT_EQ(results[0].test_accuracy, results[1].test_accuracy);
+  EXPECT_EQ(results[0].final_loss, results[1].final_loss);
+  EXPECT_NE(log.str().find("training: world 2"), std::string::npos) << log.str();
+  EXPECT_NE(log.str().find("epoch 2/2"), std::string::npos) << log.str();
+  EXPECT_EQ(log.str().find("epoch 3/"), std::string::npos);
+}
+
+TEST(TrainDistributed, ARankThatCannotLoadDataStopsEveryRank) {
+  testing::TempDir dir("dist");
+  plan::TrainSpec good = BandSpec(dir.path());
+  plan::TrainSpec broken = good;
+  broken.dataset.dir = dir.File("missing");
+  std::vector<TrainResult> results(kWorld);
+  testing::RunRanks(kWorld, [&](int rank, auto group) {
+    TrainOptions options;
+    options.rank = rank;
+    options.world_size = kWorld;
+    options.process_group = group;
+    results[rank] = RunTraining(rank == 1 ? broken : good, options);
+  });
+  ASSERT_FALSE(results[0].ok);
+  ASSERT_FALSE(results[1].ok);
+  EXPECT_EQ(results[0].error, "rank 0: stopped: another rank failed during set-up");
+  EXPECT_NE(results[1].error.find("rank 1: " + dir.File("missing") + "/train-images-idx3-ubyte.gz: file not found"),
+            std::string::npos)
+      << results[1].error;
+}
+
+}  // namespace
+}  // namespace dml::train

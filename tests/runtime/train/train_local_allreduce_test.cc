@@ -1,0 +1,102 @@
+// The shared-memory gradient allreduce: sums like the process group, is
+// chosen for ranks on one machine, and fails (never hangs) on a missing peer.
+#include <gtest/gtest.h>
+
+#include <map>
+#include <stdexcept>
+
+#include "runtime/train/local_allreduce.h"
+#include "runtime/train/step.h"
+#include "tests/runtime/train/rank_threads.h"
+
+namespace dml::train {
+namespace {
+
+constexpr std::chrono::milliseconds kTimeout{std::chrono::seconds(30)};
+
+// Rank r's contribution: distinct per rank, element and round.
+torch::Tensor Contribution(int rank, int round, int64_t count) {
+  return torch::arange(count, torch::kFloat32) * (rank + 1) + static_cast<float>(round * 100 + rank);
+}
+
+void ExpectSums(int world, int64_t count) {
+  constexpr int kRounds = 3;  // the barriers must also work on repeated calls
+  std::vector<std::vector<torch::Tensor>> got(world);
+  testing::RunRanks(world, [&](int rank, auto group) {
+    Communicator comm(rank, world, group);
+    auto reducer = LocalAllreduce::Create(comm, count, kTimeout);
+    ASSERT_TRUE(reducer);
+    for (int round = 0; round < kRounds; ++round) {
+      torch::Tensor data = Contribution(rank, round, count);
+      reducer->SumInPlace(data.data_ptr<float>());
+      got[rank].push_back(data);
+    }
+  });
+  for (int round = 0; round < kRounds; ++round) {
+    torch::Tensor expected = torch::zeros({count});
+    for (int r = 0; r < world; ++r) expected += Contribution(r, round, count);
+    for (int r = 0; r < world; ++r) {
+      ASSERT_EQ(got[r].size(), static_cast<size_t>(kRounds));
+      EXPECT_TRUE(torch::allclose(got[r][round], expected)) << "world " << world << " rank " << r << " round " << round;
+    }
+    for (int r = 1; r < world; ++r) EXPECT_TRUE(torch::equal(got[r][round], got[0][round]));  // bitwise the same
+  }
+}
+
+TEST(TrainLocalAllreduce, TwoRanksSum) { ExpectSums(2, 79510); }
+
+TEST(TrainLocalAllreduce, ThreeRanksAndAnOddSizeSum) { ExpectSums(3, 1001); }
+
+TEST(TrainLocalAllreduce, FewerElementsThanRanks) { ExpectSums(3, 2); }
+
+TEST(TrainLocalAllreduce, SingleRankNeedsNone) {
+  Communicator solo(0, 1, {});
+  EXPECT_FALSE(LocalAllreduce::Create(solo, 10, kTimeout));
+}
+
+TEST(TrainLocalAllreduce, MissingPeerTimesOutWithAnError) {
+  std::string error;
+  testing::RunRanks(2, [&](int rank, auto group) {
+    Communicator comm(rank, 2, group);
+    auto reducer = LocalAllreduce::Create(comm, 8, std::chrono::milliseconds(300));
+    ASSERT_TRUE(reducer);
+    if (rank == 1) return;  // never joins the allreduce
+    torch::Tensor data = torch::ones({8});
+    try {
+      reducer->SumInPlace(data.data_ptr<float>());
+    } catch (const std::runtime_error& e) {
+      error = e.what();
+    }
+  });
+  EXPECT_NE(error.find("waited more than 0.3 s"), std::string::npos) << error;
+}
+
+// The two gradient paths of TrainStep give the same training.
+TEST(TrainLocalAllreduce, StepsMatchTheProcessGroupPath) {
+  plan::Model spec;
+  spec.layers = {6, 5, 3};
+  plan::Optimizer adam;
+  adam.lr = 0.01;
+  torch::manual_seed(4);
+  torch::Tensor x = torch::randn({8, 6});
+  torch::Tensor y = torch::randint(3, {8}, torch::kInt64);
+  std::map<GradientSync, torch::Tensor> after;
+  for (GradientSync sync : {GradientSync::kAuto, GradientSync::kProcessGroup}) {
+    testing::RunRanks(2, [&](int rank, auto group) {
+      auto mlp = std::move(model::Mlp::Create(spec).mlp);
+      mlp->Init(1);
+      auto opt = std::move(MakeOptimizer(adam, mlp->flat_params(), mlp->flat_grads()).optimizer);
+      Communicator comm(rank, 2, group);
+      StepOptions options;
+      options.sync = sync;
+      TrainStep step(*mlp, *opt, comm, options);
+      for (int s = 0; s < 3; ++s) step.Run(x.narrow(0, rank * 4, 4), y.narrow(0, rank * 4, 4));
+      EXPECT_EQ(step.uses_shared_memory(), sync == GradientSync::kAuto);
+      if (rank == 0) after[sync] = mlp->flat_params().clone();
+    });
+  }
+  EXPECT_TRUE(torch::equal(after[GradientSync::kAuto], after[GradientSync::kProcessGroup]));
+}
+
+}  // namespace
+}  // namespace dml::train

@@ -1,0 +1,75 @@
+// The flat optimizers follow torch.optim's update rules exactly.
+#include <gtest/gtest.h>
+
+#include "runtime/train/flat_optimizer.h"
+
+namespace dml::train {
+namespace {
+
+constexpr int kSteps = 6;
+
+// Runs `spec` both as a flat optimizer and as torch::optim `reference` on the
+// same parameters and gradient sequence, and compares the parameters.
+template <typename TorchOptimizer, typename TorchOptions>
+void ExpectSameAsTorch(const plan::Optimizer& spec, const TorchOptions& options) {
+  torch::manual_seed(5);
+  torch::Tensor flat = torch::randn({50});
+  torch::Tensor grads = torch::zeros({50});
+  torch::Tensor ref = flat.clone().requires_grad_(true);
+  TorchOptimizer reference({ref}, options);
+  OptimizerResult made = MakeOptimizer(spec, flat, grads);
+  ASSERT_TRUE(made.optimizer) << made.error->ToString();
+  for (int i = 0; i < kSteps; ++i) {
+    torch::Tensor g = torch::randn({50});
+    grads.copy_(g);
+    ref.mutable_grad() = g.clone();
+    made.optimizer->Step();
+    reference.step();
+    ASSERT_TRUE(torch::allclose(flat, ref.detach(), 1e-5, 1e-6)) << "step " << i;
+  }
+  EXPECT_EQ(made.optimizer->steps(), kSteps);
+  EXPECT_FALSE(torch::allclose(flat, torch::zeros({50})));
+}
+
+TEST(TrainOptimizer, AdamMatchesTorch) {
+  plan::Optimizer spec;
+  spec.kind = "adam";
+  spec.lr = 0.01;
+  spec.weight_decay = 0.1;
+  ExpectSameAsTorch<torch::optim::Adam>(spec, torch::optim::AdamOptions(0.01).weight_decay(0.1));
+}
+
+TEST(TrainOptimizer, SgdWithMomentumMatchesTorch) {
+  plan::Optimizer spec;
+  spec.kind = "sgd";
+  spec.lr = 0.05;
+  spec.momentum = 0.9;
+  spec.weight_decay = 0.01;
+  ExpectSameAsTorch<torch::optim::SGD>(spec, torch::optim::SGDOptions(0.05).momentum(0.9).weight_decay(0.01));
+}
+
+TEST(TrainOptimizer, PlainSgdMatchesTorch) {
+  plan::Optimizer spec;
+  spec.kind = "sgd";
+  spec.lr = 0.1;
+  ExpectSameAsTorch<torch::optim::SGD>(spec, torch::optim::SGDOptions(0.1));
+}
+
+TEST(TrainOptimizer, UnknownKindNamesTheField) {
+  plan::Optimizer spec;
+  spec.kind = "lbfgs";
+  OptimizerResult r = MakeOptimizer(spec, torch::zeros({3}), torch::zeros({3}));
+  ASSERT_FALSE(r.optimizer);
+  EXPECT_EQ(r.error->ToString(), "train.optimizer.kind: unknown optimizer 'lbfgs' (known: adam, sgd)");
+}
+
+TEST(TrainOptimizer, NonPositiveLearningRate) {
+  plan::Optimizer spec;
+  spec.lr = 0;
+  OptimizerResult r = MakeOptimizer(spec, torch::zeros({3}), torch::zeros({3}));
+  ASSERT_FALSE(r.optimizer);
+  EXPECT_EQ(r.error->field, "train.optimizer.lr");
+}
+
+}  // namespace
+}  // namespace dml::train
