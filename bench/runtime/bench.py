@@ -63,6 +63,7 @@ def parse_dml(out, metrics):
     return {"samples_per_s": final["samples_per_second"], "train_s": final["train_seconds"],
             "test_acc": final["test_accuracy"], "final_loss": final["final_loss"],
             "first_step_unix_s": final.get("first_step_unix_s"), "rank0_rss_mb": final.get("peak_rss_mb"),
+            "rank_startup_s": final.get("first_step_process_age_s"),
             "threads": final.get("threads_per_rank"), "blas": blas.group(1) if blas else "?"}
 
 
@@ -73,7 +74,8 @@ def parse_peer(out):
     d = json.loads(lines[-1])
     return {"samples_per_s": d["samples_per_s"], "train_s": d["train_s"], "test_acc": d["test_acc"],
             "final_loss": d["final_loss"], "first_step_unix_s": d.get("first_step_unix_s"),
-            "rank0_rss_mb": d["peak_rss_mb"][0], "threads": d["threads"], "blas": d.get("blas", "?")}
+            "rank0_rss_mb": d["peak_rss_mb"][0], "threads": d["threads"], "blas": d.get("blas", "?"),
+            "rank_startup_s": d.get("startup_s")}
 
 
 def launch(cmd, tag, env=None):
@@ -118,7 +120,7 @@ def run(label, side, world, threads, jobs=1, env=None):
          (" " if env else "") + " ".join(procs[0][2])}
     if ok:
         r0 = results[0]
-        d.update({k: r0[k] for k in ("test_acc", "final_loss", "blas", "rank0_rss_mb")})
+        d.update({k: r0.get(k) for k in ("test_acc", "final_loss", "blas", "rank0_rss_mb", "rank_startup_s")})
         d["samples_per_s"] = sum(r["samples_per_s"] for r in results)  # jobs=2: summed throughput
         d["train_s"] = max(r["train_s"] for r in results)
         d["startup_s"] = (r0["first_step_unix_s"] - unix0) if r0.get("first_step_unix_s") else None

@@ -45,7 +45,8 @@ def write(res, results_path, plot_path, meta):
          "test accuracy on the full 10k test set",
          "- values: median (individual runs) over clean runs; samples/s = the training loop only (all ranks); "
          "ext wall = the whole command (launcher, start-up, training, evaluation, exit); start-up = launch of "
-         "the command to the end of rank 0's first step; peak RSS = the largest process of the job "
+         "the command to the end of rank 0's first step; rank start-up = rank 0's process start to the end of "
+         "its first step (dmlrun: loading libtorch, rendezvous, data, first step; 10 ms resolution); peak RSS = the largest process of the job "
          "(rank 0's own in brackets)",
          "- load: 1-minute load average when each run started; foreign = CPU seconds other processes used "
          "during the run (a run is retried above 5% of a core)\n"]
@@ -54,8 +55,8 @@ def write(res, results_path, plot_path, meta):
     o += [f"- BLAS, dmlrun (as it reports at start): {', '.join(blas['dml']) or '-'}",
           f"- BLAS, peer (the libblas the process mapped): {', '.join(blas['peer']) or '-'}\n"]
 
-    o += ["| run | world x threads | samples/s | train s | ext wall s | start-up s | test acc | peak RSS MB "
-          "| load | clean/runs | foreign cpu s |", "|---|---|---|---|---|---|---|---|---|---|---|"]
+    o += ["| run | world x threads | samples/s | train s | ext wall s | start-up s | rank start-up s | test acc "
+          "| peak RSS MB | load | clean/runs | foreign cpu s |", "|---|---|---|---|---|---|---|---|---|---|---|---|"]
     for label, rs in rows.items():
         if not rs:
             o.append(f"| {label} | - | failed | | | | | | | 0/{len(res[label])} | |")
@@ -64,6 +65,7 @@ def write(res, results_path, plot_path, meta):
         o.append(f"| {label} | {r0['world']} x {r0['threads']}{' (2 jobs)' if r0['jobs'] == 2 else ''} | "
                  f"{fmt([r['samples_per_s'] for r in rs], 0)} | {fmt([r['train_s'] for r in rs], 2)} | "
                  f"{fmt([r['ext_s'] for r in rs], 2)} | {fmt([r.get('startup_s') for r in rs], 2)} | "
+                 f"{fmt([r.get('rank_startup_s') for r in rs], 2)} | "
                  f"{fmt([r['test_acc'] for r in rs], 4)} | {med([r['max_rss_mb'] for r in rs]):.0f} "
                  f"({med([r.get('rank0_rss_mb') for r in rs]) or 0:.0f}) | {fmt([r['load1'] for r in rs], 1)} | "
                  f"{sum(r['clean'] for r in res[label])}/{len(res[label])} | "

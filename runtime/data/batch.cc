@@ -3,6 +3,11 @@
 #include <cstring>
 
 namespace dml::data {
+namespace {
+
+constexpr size_t kCacheLine = 64;
+
+}  // namespace
 
 BatchBuffer::BatchBuffer(int64_t max_rows, int64_t features)
     : images_(torch::empty({max_rows, features}, torch::kFloat32)),
@@ -34,6 +39,24 @@ void BatchBuffer::Gather(const Split& split, const int64_t* indices, int64_t row
     }
   }
   rows_ = rows;
+}
+
+void BatchBuffer::Prefetch(const Split& split, const int64_t* indices, int64_t rows) const {
+  const char* base;
+  size_t row_bytes;
+  if (split.pixels.defined()) {
+    base = static_cast<const char*>(split.pixels.data_ptr());
+    row_bytes = static_cast<size_t>(features_);
+  } else {
+    base = static_cast<const char*>(split.images.data_ptr());
+    row_bytes = static_cast<size_t>(features_) * sizeof(float);
+  }
+  for (int64_t r = 0; r < rows; ++r) {
+    const char* row = base + static_cast<size_t>(indices[r]) * row_bytes;
+    // Read access, moderate locality: keep it in L2/L3 until the next step.
+    for (size_t offset = 0; offset < row_bytes; offset += kCacheLine) __builtin_prefetch(row + offset, 0, 2);
+    __builtin_prefetch(row + row_bytes - 1, 0, 2);  // a row that starts mid-line ends in one more line
+  }
 }
 
 }  // namespace dml::data

@@ -21,6 +21,11 @@ class BatchBuffer {
   // (the shard indices are, by construction).
   void Gather(const Split& split, const int64_t* indices, int64_t rows);
 
+  // Starts loading the samples `indices[0..rows)` into the CPU caches, to be
+  // gathered a step later: random rows of a dataset larger than the caches
+  // otherwise cost a memory round trip each, in the middle of the step.
+  void Prefetch(const Split& split, const int64_t* indices, int64_t rows) const;
+
   // Row-major [rows() x features] and [rows()], valid until the next Gather.
   const float* images() const { return images_.data_ptr<float>(); }
   const int64_t* labels() const { return labels_.data_ptr<int64_t>(); }

@@ -46,10 +46,12 @@ class ResultFile {
   std::string path_;
 };
 
-int ThreadsPerRank(const JobContext& context, int ranks_here) {
-  if (context.options.threads > 0) return context.options.threads;
-  if (context.plan.train->threads_per_rank > 0) return context.plan.train->threads_per_rank;
-  return DefaultThreadsPerRank(AvailableCores(), ranks_here);
+// --threads, else the plan's, else a fair share of the cores; never more than
+// that share, so that this node's ranks x threads never outnumber its cores.
+ThreadChoice ThreadsPerRank(const JobContext& context, int ranks_here, int cores) {
+  int requested = context.options.threads;
+  if (requested <= 0) requested = context.plan.train->threads_per_rank;
+  return ChooseThreadsPerRank(requested, cores, ranks_here);
 }
 
 std::string SelfExecutable() {
@@ -80,8 +82,9 @@ int RunTrainJob(const JobContext& context) {
   const plan::Plan& plan = context.plan;
   const LaunchOptions& options = context.options;
   std::vector<RankSlot> slots = RankSlots(context.nodes_here);
-  const int threads = ThreadsPerRank(context, static_cast<int>(slots.size()));
   const int cores = AvailableCores();
+  const ThreadChoice thread_choice = ThreadsPerRank(context, static_cast<int>(slots.size()), cores);
+  const int threads = thread_choice.threads;
 
   context.out() << fmt::format(
       "dmlrun: job {}: world size {} on {} node(s){}; here {} rank(s) x {} thread(s) on {} "
@@ -90,11 +93,7 @@ int RunTrainJob(const JobContext& context) {
       options.local ? " (local, loopback)" : fmt::format(", this is node {}", options.node_rank),
       slots.size(), threads, cores, DescribeBlas())
                 << std::flush;  // children write to the same stdout from now on
-  if (static_cast<int>(slots.size()) * threads > cores) {
-    context.out() << fmt::format("dmlrun: note: {} rank(s) x {} thread(s) oversubscribe {} core(s)\n",
-                                 slots.size(), threads, cores)
-                  << std::flush;
-  }
+  if (!thread_choice.note.empty()) context.out() << "dmlrun: note: " << thread_choice.note << "\n" << std::flush;
 
   ResultFile result_file;
   if (context.hosts_rank_zero() && !options.metrics_path.empty()) {

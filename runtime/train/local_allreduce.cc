@@ -30,7 +30,8 @@ namespace {
 
 constexpr size_t kAlign = 64;           // a cache line: no two ranks' data share one
 constexpr int kNameBytes = 64;          // the segment's name, broadcast as bytes
-constexpr int kSpinsBeforeSleep = 256;   // a few microseconds: a peer that is about to arrive is not slept on
+constexpr std::chrono::microseconds kSpinBudget{500};  // then sleep: see Barrier
+constexpr int kSpinsPerClockCheck = 64;
 // A sleeping rank wakes at least this often to check its peers and the deadline.
 constexpr std::chrono::milliseconds kSleepSlice{10};
 
@@ -103,7 +104,7 @@ std::unique_ptr<LocalAllreduce> LocalAllreduce::Create(Communicator& comm, int64
   if (!AllAgree(comm, host.item<int64_t>() == HostIdentity())) return nullptr;
 
   const int64_t stride = RoundUp(count, kAlign / sizeof(float));
-  const size_t bytes = RoundUp(sizeof(Header), kAlign) + static_cast<size_t>(world + 1) * stride * sizeof(float);
+  const size_t bytes = RoundUp(sizeof(Header), kAlign) + static_cast<size_t>(2 * world) * stride * sizeof(float);
   // Rank 0 creates the segment under a name unique to this process and call, and broadcasts the name.
   static std::atomic<int> serial{0};
   std::string name = fmt::format("/dml-allreduce-{}-{}", getpid(), serial++);
@@ -155,7 +156,6 @@ LocalAllreduce::LocalAllreduce(int rank, int world, int64_t count, std::chrono::
       header_(static_cast<Header*>(base)),
       stride_(RoundUp(count, kAlign / sizeof(float))) {
   slots_ = reinterpret_cast<float*>(static_cast<char*>(base) + RoundUp(sizeof(Header), kAlign));
-  result_ = slots_ + world_ * stride_;
 }
 
 LocalAllreduce::~LocalAllreduce() { munmap(base_, bytes_); }
@@ -175,9 +175,10 @@ void LocalAllreduce::CheckPeers(std::chrono::steady_clock::time_point deadline) 
 }
 
 // A sense-reversing barrier: the last rank to arrive resets the counter and
-// bumps the generation the others wait on. Waiters spin only briefly, then
-// sleep on a futex: on this machine's vCPUs (hyperthreads, or time slices of
-// one core) a spinning rank takes cycles from the rank it is waiting for.
+// bumps the generation the others wait on. Waiters spin first: ranks in
+// lockstep arrive within microseconds of each other, and waking a sleeping
+// vCPU costs tens of microseconds on a VM. A rank that has waited
+// kSpinBudget sleeps on a futex instead, so a slow peer gets the core.
 void LocalAllreduce::Barrier() {
   const uint32_t generation = header_->generation.load();
   if (header_->arrived.fetch_add(1) + 1 == static_cast<uint32_t>(world_)) {
@@ -186,10 +187,13 @@ void LocalAllreduce::Barrier() {
     if (header_->sleepers.load() > 0) FutexWakeAll(&header_->generation);
     return;
   }
-  const auto deadline = std::chrono::steady_clock::now() + timeout_;
-  for (int spins = 0; header_->generation.load() == generation; ++spins) {
-    if (spins < kSpinsBeforeSleep) {
+  const auto start = std::chrono::steady_clock::now();
+  const auto deadline = start + timeout_;
+  bool spinning = true;
+  for (int spins = 1; header_->generation.load() == generation; ++spins) {
+    if (spinning) {
       CpuRelax();
+      if (spins % kSpinsPerClockCheck == 0 && std::chrono::steady_clock::now() - start > kSpinBudget) spinning = false;
       continue;
     }
     header_->sleepers.fetch_add(1);  // seq_cst: visible before the futex re-checks the generation
@@ -200,19 +204,18 @@ void LocalAllreduce::Barrier() {
 }
 
 void LocalAllreduce::SumInPlace(float* data) {
-  std::memcpy(slots_ + rank_ * stride_, data, static_cast<size_t>(count_) * sizeof(float));
+  // Calls alternate between two sets of slots. A rank writes a set again two
+  // calls later, after the barrier of the call in between, which no rank
+  // passes before every rank has finished reading that set: no overwrite
+  // races a reader, with a single barrier per call.
+  float* set = slots_ + static_cast<int64_t>(parity_) * world_ * stride_;
+  parity_ ^= 1;
+  const size_t bytes = static_cast<size_t>(count_) * sizeof(float);
+  std::memcpy(set + rank_ * stride_, data, bytes);
   Barrier();
-  // Reduce-scatter: this rank sums its share over all slots into the result.
-  const int64_t share = RoundUp((count_ + world_ - 1) / world_, kAlign / sizeof(float));
-  const int64_t begin = std::min(count_, rank_ * share), end = std::min(count_, begin + share);
-  if (end > begin) {
-    std::memcpy(result_ + begin, slots_ + begin, static_cast<size_t>(end - begin) * sizeof(float));
-    for (int r = 1; r < world_; ++r) kernels::Accumulate(result_ + begin, slots_ + r * stride_ + begin, end - begin);
-  }
-  Barrier();
-  // All-gather: everyone copies the whole sum. The next call's first barrier
-  // keeps anyone from overwriting a slot or the result before all have copied.
-  std::memcpy(data, result_, static_cast<size_t>(count_) * sizeof(float));
+  // slot 0 + slot 1 + ... in this order on every rank: identical sums.
+  if (rank_ != 0) std::memcpy(data, set, bytes);
+  for (int r = 1; r < world_; ++r) kernels::Accumulate(data, set + r * stride_, count_);
 }
 
 }  // namespace dml::train
