@@ -64,6 +64,8 @@ def parse_dml(out, metrics):
             "test_acc": final["test_accuracy"], "final_loss": final["final_loss"],
             "first_step_unix_s": final.get("first_step_unix_s"), "rank0_rss_mb": final.get("peak_rss_mb"),
             "rank_startup_s": final.get("first_step_process_age_s"),
+            "job_startup_s": final.get("first_step_since_main_s"),
+            "threads_used": final.get("threads_used"),
             "threads": final.get("threads_per_rank"), "blas": blas.group(1) if blas else "?"}
 
 
@@ -120,7 +122,8 @@ def run(label, side, world, threads, jobs=1, env=None):
          (" " if env else "") + " ".join(procs[0][2])}
     if ok:
         r0 = results[0]
-        d.update({k: r0.get(k) for k in ("test_acc", "final_loss", "blas", "rank0_rss_mb", "rank_startup_s")})
+        d.update({k: r0.get(k) for k in ("test_acc", "final_loss", "blas", "rank0_rss_mb", "rank_startup_s",
+                                         "job_startup_s", "threads_used")})
         d["samples_per_s"] = sum(r["samples_per_s"] for r in results)  # jobs=2: summed throughput
         d["train_s"] = max(r["train_s"] for r in results)
         d["startup_s"] = (r0["first_step_unix_s"] - unix0) if r0.get("first_step_unix_s") else None

@@ -1,5 +1,7 @@
 #include "runtime/launch/child_process.h"
 
+#include <sched.h>
+
 #include <fcntl.h>
 #include <signal.h>
 #include <sys/prctl.h>
@@ -52,8 +54,11 @@ void ClosePair(int fds[2]) {
 // Runs in the forked child: only async-signal-safe calls until exec.
 [[noreturn]] void ExecInChild(const char* path, char* const* argv, char* const* envp,
                               const char* working_dir, int out_fd, int err_fd, int report_fd,
-                              pid_t supervisor) {
+                              pid_t supervisor, const cpu_set_t* cpus) {
   setpgid(0, 0);
+  // A pinning the kernel refuses (a CPU gone offline) is only a lost
+  // optimisation: the child runs unpinned.
+  if (cpus != nullptr) (void)sched_setaffinity(0, sizeof *cpus, cpus);
   prctl(PR_SET_PDEATHSIG, SIGKILL);
   // The supervisor may have died between fork and prctl.
   if (getppid() != supervisor) _exit(kExecFailedStatus);
@@ -109,6 +114,12 @@ SpawnedChild SpawnChild(const ChildSpec& spec) {
   std::vector<std::string> env_strings = MergedEnvironment(spec);
   std::vector<char*> argv = Pointers(argv_strings);
   std::vector<char*> envp = Pointers(env_strings);
+  cpu_set_t cpu_set;
+  CPU_ZERO(&cpu_set);
+  for (int cpu : spec.cpus) {
+    if (cpu >= 0 && cpu < CPU_SETSIZE) CPU_SET(cpu, &cpu_set);
+  }
+  const cpu_set_t* cpus = CPU_COUNT(&cpu_set) > 0 ? &cpu_set : nullptr;
 
   int out[2] = {-1, -1}, err[2] = {-1, -1}, report[2] = {-1, -1};
   if (pipe2(out, O_CLOEXEC) != 0 || pipe2(err, O_CLOEXEC) != 0 || pipe2(report, O_CLOEXEC) != 0) {
@@ -125,7 +136,7 @@ SpawnedChild SpawnChild(const ChildSpec& spec) {
   }
   if (pid == 0) {
     ExecInChild(path.c_str(), argv.data(), envp.data(), spec.working_dir.c_str(), out[1], err[1],
-                report[1], supervisor);
+                report[1], supervisor, cpus);
   }
   // Also from the parent, so that signalling the group cannot race the child.
   setpgid(pid, pid);

@@ -18,6 +18,8 @@ struct ChildSpec {
   std::string working_dir;    // empty: the supervisor's
   std::string stdout_prefix;  // put before each line of output ("[rank 1] ")
   std::string stderr_prefix;
+  // CPUs the child may run on (sched_setaffinity); empty: the supervisor's.
+  std::vector<int> cpus;
 };
 
 struct SpawnedChild {

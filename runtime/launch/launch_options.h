@@ -21,6 +21,7 @@ struct LaunchOptions {
   int threads = 0;      // > 0: torch threads per rank
   std::string workdir = kDefaultWorkdir;  // command jobs clone their repo here
   bool resume = false;          // continue from the checkpoint (training jobs)
+  bool pin = true;              // training ranks get their own cores (when they fit)
   std::string checkpoint_dir;   // non-empty: replaces train.checkpoint.dir
   std::ostream* out = nullptr;  // progress and results (default std::cout)
   std::ostream* err = nullptr;  // errors (default std::cerr)

@@ -5,6 +5,7 @@
 #include <sched.h>
 
 #include <algorithm>
+#include <cstdint>
 #include <cstring>
 #include <filesystem>
 #include <optional>
@@ -61,6 +62,26 @@ int AvailableCores() {
   CPU_ZERO(&set);
   if (sched_getaffinity(0, sizeof set, &set) == 0) return std::max(1, CPU_COUNT(&set));
   return 1;
+}
+
+std::vector<int> AvailableCpus() {
+  std::vector<int> cpus;
+  cpu_set_t set;
+  CPU_ZERO(&set);
+  if (sched_getaffinity(0, sizeof set, &set) != 0) return cpus;
+  for (int cpu = 0; cpu < CPU_SETSIZE; ++cpu) {
+    if (CPU_ISSET(cpu, &set)) cpus.push_back(cpu);
+  }
+  return cpus;
+}
+
+std::vector<std::vector<int>> PinRanks(const std::vector<int>& cpus, int ranks, int threads) {
+  std::vector<std::vector<int>> sets;
+  if (ranks < 1 || threads < 1 || static_cast<int64_t>(ranks) * threads > static_cast<int64_t>(cpus.size())) {
+    return sets;
+  }
+  for (int r = 0; r < ranks; ++r) sets.emplace_back(cpus.begin() + r * threads, cpus.begin() + (r + 1) * threads);
+  return sets;
 }
 
 int DefaultThreadsPerRank(int cores, int ranks_here) {

@@ -4,6 +4,7 @@
 #pragma once
 
 #include <string>
+#include <vector>
 
 namespace dml::launch {
 
@@ -13,6 +14,16 @@ int AvailableCores();
 // Threads per rank when neither the plan nor --threads says: the cores
 // divided among the ranks on this machine, at least 1.
 int DefaultThreadsPerRank(int cores, int ranks_here);
+
+// The CPUs this process may run on (sched_getaffinity), in order.
+std::vector<int> AvailableCpus();
+
+// CPU sets for `ranks` local ranks of `threads` threads each: rank i gets the
+// i-th run of `threads` CPUs of `cpus`. Empty when they do not fit (then
+// nothing is pinned). Pinned ranks stay on their own cores: left to the
+// scheduler, two ranks woken by each other's futex were seen sharing one
+// vCPU while the other idled, halving a 2-rank job's throughput.
+std::vector<std::vector<int>> PinRanks(const std::vector<int>& cpus, int ranks, int threads);
 
 // The thread policy: `requested` (from --threads or the plan; 0 = not set)
 // capped so that ranks_here x threads never exceeds the cores. Oversubscribed

@@ -91,6 +91,7 @@ struct LocalAllreduce::Header {
   alignas(kAlign) std::atomic<uint32_t> arrived;
   alignas(kAlign) std::atomic<uint32_t> generation;  // also the futex word
   alignas(kAlign) std::atomic<uint32_t> sleepers;    // ranks in FutexWait: the last arrival wakes them
+  alignas(kAlign) std::atomic<uint32_t> votes[2];    // SumInPlace's flag, double-buffered like the slots
   alignas(kAlign) pid_t pids[kMaxRanks];
 };
 static_assert(sizeof(std::atomic<uint32_t>) == sizeof(uint32_t), "futex words are plain 32-bit integers");
@@ -179,10 +180,11 @@ void LocalAllreduce::CheckPeers(std::chrono::steady_clock::time_point deadline) 
 // lockstep arrive within microseconds of each other, and waking a sleeping
 // vCPU costs tens of microseconds on a VM. A rank that has waited
 // kSpinBudget sleeps on a futex instead, so a slow peer gets the core.
-void LocalAllreduce::Barrier() {
+void LocalAllreduce::Barrier(std::atomic<uint32_t>* reset) {
   const uint32_t generation = header_->generation.load();
   if (header_->arrived.fetch_add(1) + 1 == static_cast<uint32_t>(world_)) {
     header_->arrived.store(0);
+    if (reset != nullptr) reset->store(0);
     header_->generation.fetch_add(1);  // seq_cst: ordered before the read of sleepers
     if (header_->sleepers.load() > 0) FutexWakeAll(&header_->generation);
     return;
@@ -203,19 +205,25 @@ void LocalAllreduce::Barrier() {
   }
 }
 
-void LocalAllreduce::SumInPlace(float* data) {
-  // Calls alternate between two sets of slots. A rank writes a set again two
-  // calls later, after the barrier of the call in between, which no rank
-  // passes before every rank has finished reading that set: no overwrite
-  // races a reader, with a single barrier per call.
-  float* set = slots_ + static_cast<int64_t>(parity_) * world_ * stride_;
+bool LocalAllreduce::SumInPlace(float* data, bool vote) {
+  // Calls alternate between two sets of slots (and of vote words). A rank
+  // writes a set again two calls later, after the barrier of the call in
+  // between, which no rank passes before every rank has finished reading
+  // that set: no overwrite races a reader, with a single barrier per call.
+  // The same argument lets the last arrival at this call's barrier zero the
+  // previous call's vote word, ready for the call after this one.
+  const int parity = parity_;
   parity_ ^= 1;
+  float* set = slots_ + static_cast<int64_t>(parity) * world_ * stride_;
   const size_t bytes = static_cast<size_t>(count_) * sizeof(float);
   std::memcpy(set + rank_ * stride_, data, bytes);
-  Barrier();
+  if (vote) header_->votes[parity].fetch_or(1);
+  Barrier(&header_->votes[parity ^ 1]);
+  const bool any_vote = header_->votes[parity].load() != 0;
   // slot 0 + slot 1 + ... in this order on every rank: identical sums.
   if (rank_ != 0) std::memcpy(data, set, bytes);
   for (int r = 1; r < world_; ++r) kernels::Accumulate(data, set + r * stride_, count_);
+  return any_vote;
 }
 
 }  // namespace dml::train

@@ -40,12 +40,16 @@ class LocalAllreduce {
 
   // data[0..count) becomes the element-wise sum over ranks, identical on
   // every rank. Throws std::runtime_error if a peer dies or the deadline passes.
-  void SumInPlace(float* data);
+  // The call also ORs one flag over the ranks (`vote`; the result is the
+  // same on every rank): the training loop's "stop after this step?" rides
+  // on the allreduce it needs anyway instead of a separate collective.
+  bool SumInPlace(float* data, bool vote = false);
 
  private:
   struct Header;
   LocalAllreduce(int rank, int world, int64_t count, std::chrono::milliseconds timeout, void* base, size_t bytes);
-  void Barrier();
+  // `reset`: a word the last rank to arrive zeroes before releasing the others.
+  void Barrier(std::atomic<uint32_t>* reset = nullptr);
   void CheckPeers(std::chrono::steady_clock::time_point deadline) const;
 
   int rank_;

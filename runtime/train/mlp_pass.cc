@@ -5,15 +5,14 @@
 #include <algorithm>
 
 namespace dml::train {
-namespace {
 
-// A lane needs enough rows for its GEMMs to stay efficient. Below this the
-// batch is not split and the BLAS threads each GEMM instead: at batch 64 on
-// a 2-vCPU VM (hyperthreads) that measured faster, 154 us of GEMMs a step
-// against 236 us for two 32-row lanes (bench/runtime/step_profile).
-constexpr int64_t kMinRowsPerLane = 128;
-
-}  // namespace
+// Why 128 rows: at batch 64 on this project's 2-vCPU machine two 32-row lanes
+// took 236 us of GEMMs a step against 222 us for one thread, and letting the
+// BLAS thread each GEMM instead made whole runs slower still (spinning OpenMP
+// workers take the core from the rank; bench/runtime/README.md).
+int StepThreads(int64_t rows, int threads) {
+  return static_cast<int>(std::max<int64_t>(1, std::min<int64_t>(threads, rows / kMinRowsPerLane)));
+}
 
 MlpPass::MlpPass(model::Mlp& model)
     : hidden_act_(kernels::ToAct(model.activation())),
@@ -34,10 +33,7 @@ MlpPass::MlpPass(model::Mlp& model)
   }
 }
 
-int MlpPass::LanesFor(int64_t rows) const {
-  const int64_t by_rows = rows / kMinRowsPerLane;
-  return static_cast<int>(std::max<int64_t>(1, std::min<int64_t>(at::get_num_threads(), by_rows)));
-}
+int MlpPass::LanesFor(int64_t rows) const { return StepThreads(rows, at::get_num_threads()); }
 
 void MlpPass::Reserve(Lane& lane, int64_t rows) const {
   if (rows <= lane.capacity) return;

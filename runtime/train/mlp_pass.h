@@ -15,6 +15,15 @@
 
 namespace dml::train {
 
+// A lane needs enough rows for its GEMMs to stay efficient (see mlp_pass.cc).
+inline constexpr int64_t kMinRowsPerLane = 128;
+
+// The intra-op threads worth using for a training step of `rows` rows when
+// `threads` are allowed: one per lane of at least kMinRowsPerLane rows. The
+// trainer runs its steps with this many, so that a batch too small to split
+// is not slowed down by BLAS threads that cost more than they save.
+int StepThreads(int64_t rows, int threads);
+
 class MlpPass {
  public:
   // Keeps raw pointers into `model`'s flat buffers: the model must outlive

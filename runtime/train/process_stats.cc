@@ -16,7 +16,16 @@ namespace {
 constexpr int kStatStartTimeField = 22;
 constexpr double kKibPerMib = 1024.0;
 
+std::chrono::steady_clock::time_point main_entered{};
+
 }  // namespace
+
+void MarkMainEntered() { main_entered = std::chrono::steady_clock::now(); }
+
+double SecondsSinceMain() {
+  if (main_entered == std::chrono::steady_clock::time_point{}) return 0;
+  return std::chrono::duration<double>(std::chrono::steady_clock::now() - main_entered).count();
+}
 
 double UnixSeconds() {
   return std::chrono::duration<double>(std::chrono::system_clock::now().time_since_epoch()).count();

@@ -11,6 +11,13 @@ double UnixSeconds();
 // resolution); 0 if /proc cannot tell.
 double ProcessAgeSeconds();
 
+// main() calls MarkMainEntered first thing; SecondsSinceMain is then the time
+// since, so start-up can be split into loading the program (libtorch's
+// dynamic linking and static initialisers: before main) and the job's own
+// start-up (rendezvous, data, first step: after). 0 if never marked.
+void MarkMainEntered();
+double SecondsSinceMain();
+
 // This process's peak resident memory so far, in MiB.
 double PeakRssMegabytes();
 

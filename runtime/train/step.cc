@@ -10,17 +10,18 @@ constexpr int64_t kEvalChunk = 2048;
 
 }  // namespace
 
-double TrainStep::Run(const float* x, const int64_t* labels, int64_t rows) {
+double TrainStep::Run(const float* x, const int64_t* labels, int64_t rows, bool stop_vote) {
   const int world = comm_.world_size();
   // Pre-dividing the gradient by the world size makes the allreduce's SUM the
   // average, with no extra pass over the buffer.
   double loss = pass_.ForwardBackward(x, labels, rows, 1.0f / static_cast<float>(world));
-  if (world > 1) SyncGradients();
+  stop_voted_ = stop_vote;
+  if (world > 1) SyncGradients(stop_vote);
   optimizer_.Step();
   return loss;
 }
 
-void TrainStep::SyncGradients() {
+void TrainStep::SyncGradients(bool stop_vote) {
   torch::Tensor& grads = model_.flat_grads();
   if (!sync_chosen_) {
     sync_chosen_ = true;
@@ -29,7 +30,7 @@ void TrainStep::SyncGradients() {
     }
   }
   if (local_) {
-    local_->SumInPlace(grads.data_ptr<float>());
+    stop_voted_ = local_->SumInPlace(grads.data_ptr<float>(), stop_vote);
   } else {
     comm_.AllreduceSum(grads);
   }

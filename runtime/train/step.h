@@ -42,7 +42,11 @@ class TrainStep {
   // Returns this rank's mean loss. Allocates nothing once it has seen its
   // largest batch. The first call at world > 1 is also where the ranks
   // agree on the shared-memory path (collectively).
-  double Run(const float* x, const int64_t* labels, int64_t rows);
+  //
+  // `stop_vote`: this rank's wish to stop after this step. Where the step
+  // can carry it at no cost (one rank, or the shared-memory allreduce),
+  // stop_voted() then tells whether any rank voted to stop.
+  double Run(const float* x, const int64_t* labels, int64_t rows, bool stop_vote = false);
 
   // The same on tensors: x float32 [rows, input_size], y int64 [rows].
   double Run(const torch::Tensor& x, const torch::Tensor& y);
@@ -50,8 +54,13 @@ class TrainStep {
   // After the first step: whether gradients go through shared memory.
   bool uses_shared_memory() const { return local_ != nullptr; }
 
+  // After a step: whether it carried the ranks' stop votes (the same answer
+  // on every rank), and if so whether any rank voted to stop.
+  bool votes_every_step() const { return comm_.world_size() == 1 || local_ != nullptr; }
+  bool stop_voted() const { return stop_voted_; }
+
  private:
-  void SyncGradients();
+  void SyncGradients(bool stop_vote);
 
   model::Mlp& model_;
   FlatOptimizer& optimizer_;
@@ -60,6 +69,7 @@ class TrainStep {
   MlpPass pass_;
   bool sync_chosen_ = false;
   std::unique_ptr<LocalAllreduce> local_;
+  bool stop_voted_ = false;
 };
 
 struct EvalResult {

@@ -100,7 +100,12 @@ class Trainer {
     if (!made.optimizer) return made.error->ToString();
     optimizer_ = std::move(made.optimizer);
 
-    if (options_.threads > 0) at::set_num_threads(options_.threads);
+    // `threads` is what the rank may use; a step too small to split runs on
+    // fewer (StepThreads), and so does the rest of the run: evaluation's
+    // few large GEMMs gain milliseconds from more threads, not worth a
+    // second thread-pool configuration.
+    threads_allowed_ = options_.threads > 0 ? options_.threads : at::get_num_threads();
+    at::set_num_threads(StepThreads(spec_.batch_per_rank, threads_allowed_));
     // Batches are converted from the pixel bytes (BatchBuffer): no float copy of the train set.
     auto loaded = data::LoadIdxDataset(spec_.dataset, data::LoadOptions{model_->num_classes(), false});
     if (!loaded.dataset) return RankPrefix() + loaded.error->ToString();
@@ -122,13 +127,21 @@ class Trainer {
     return std::nullopt;
   }
 
+  // Why fewer threads than allowed run, if they do.
+  std::string ThreadNote() const {
+    if (at::get_num_threads() >= threads_allowed_) return "";
+    return fmt::format(" (of {} allowed: a batch of {} rows per rank is split only at {} rows per thread)",
+                       threads_allowed_, spec_.batch_per_rank, kMinRowsPerLane);
+  }
+
   void LogStart() const {
     if (!is_root() || options_.log == nullptr) return;
     int64_t n = data_.train.size();
     *options_.log << fmt::format(
-                         "training: world {}, {} thread(s) per rank, {} parameters, {} train / {} test samples, "
+                         "training: world {}, {} thread(s) per rank{}, {} parameters, {} train / {} test samples, "
                          "batch {} per rank, {} steps per epoch, {} {}",
-                         comm_.world_size(), at::get_num_threads(), GroupThousands(model_->num_parameters()),
+                         comm_.world_size(), at::get_num_threads(), ThreadNote(),
+                         GroupThousands(model_->num_parameters()),
                          GroupThousands(n), GroupThousands(data_.test.size()), spec_.batch_per_rank,
                          data::StepsPerEpoch(n, comm_.world_size(), spec_.batch_per_rank), optimizer_->kind(),
                          spec_.optimizer.lr)
@@ -156,14 +169,15 @@ class Trainer {
       if (s + 1 < steps) {  // the next batch's rows load while this step computes
         batch_->Prefetch(data_.train, shard_indices + (s + 1) * batch, std::min(batch, shard - (s + 1) * batch));
       }
-      loss_sum += step.Run(batch_->images(), batch_->labels(), b);
+      loss_sum += step.Run(batch_->images(), batch_->labels(), b, StopAsked());
       rows += b;
       if (first_step_done_ == 0) {  // start-up ends here (bench/runtime measures it)
         first_step_done_ = UnixSeconds();
         first_step_process_age_ = ProcessAgeSeconds();
+        first_step_since_main_ = SecondsSinceMain();
       }
       if (options_.after_step) options_.after_step(optimizer_->steps());
-      if (StopAgreed()) {
+      if (StopAgreed(step)) {
         stopped_after_ = s + 1;
         break;
       }
@@ -233,10 +247,14 @@ class Trainer {
   }
 
   // Every kStopCheckInterval steps the ranks agree whether any was asked to
-  // stop, so that all stop after the same step.
-  bool StopAgreed() {
+  // stop, so that all stop after the same step. A step whose gradients went
+  // through shared memory carried the ranks' votes already: every step then.
+  bool StopAsked() const { return options_.stop_requested != nullptr && options_.stop_requested->load() != 0; }
+
+  bool StopAgreed(const TrainStep& step) {
     if (options_.stop_requested == nullptr) return false;
-    const bool asked = options_.stop_requested->load() != 0;
+    if (step.votes_every_step()) return step.stop_voted();
+    const bool asked = StopAsked();
     if (comm_.world_size() == 1) return asked;
     if (++steps_since_stop_check_ < kStopCheckInterval) return false;
     steps_since_stop_check_ = 0;
@@ -289,9 +307,11 @@ class Trainer {
                     {"samples", total_samples_},
                     {"wall_seconds", wall_seconds},
                     {"batch_per_rank", spec_.batch_per_rank},
-                    {"threads_per_rank", at::get_num_threads()},
+                    {"threads_per_rank", threads_allowed_},
+                    {"threads_used", at::get_num_threads()},
                     {"first_step_unix_s", first_step_done_},
                     {"first_step_process_age_s", first_step_process_age_},
+                    {"first_step_since_main_s", first_step_since_main_},
                     {"peak_rss_mb", PeakRssMegabytes()}});
     if (options_.log != nullptr) {
       *options_.log << fmt::format("done: test acc {:.4f}  loss {:.4f}  {} epochs  train {:.1f} s  {} samples/s",
@@ -305,6 +325,7 @@ class Trainer {
   const TrainOptions& options_;
   Communicator comm_;
   int epochs_ = 0;
+  int threads_allowed_ = 1;
   std::unique_ptr<model::Mlp> model_;
   std::unique_ptr<FlatOptimizer> optimizer_;
   data::IdxDataset data_;
@@ -317,6 +338,7 @@ class Trainer {
   double train_seconds_so_far_ = 0;       // for checkpoints
   double first_step_done_ = 0;  // wall-clock time the first step ended, for start-up measurements
   double first_step_process_age_ = 0;  // and this process's age then
+  double first_step_since_main_ = 0;   // and the time since main() (rendezvous, data, first step)
 };
 
 std::optional<std::string> CheckOptions(const TrainOptions& options) {

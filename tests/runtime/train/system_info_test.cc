@@ -29,6 +29,21 @@ TEST(LaunchSystemInfo, OversubscribingRequestIsCappedWithANote) {
   EXPECT_NE(choice.note.find("using 1"), std::string::npos) << choice.note;
 }
 
+TEST(LaunchSystemInfo, RanksArePinnedToTheirOwnRunsOfCpus) {
+  // CPUs as the affinity mask lists them: not necessarily 0..n-1.
+  const std::vector<int> cpus = {2, 3, 5, 7};
+  EXPECT_EQ(PinRanks(cpus, 2, 2), (std::vector<std::vector<int>>{{2, 3}, {5, 7}}));
+  EXPECT_EQ(PinRanks(cpus, 4, 1), (std::vector<std::vector<int>>{{2}, {3}, {5}, {7}}));
+  EXPECT_EQ(PinRanks(cpus, 1, 3), (std::vector<std::vector<int>>{{2, 3, 5}}));
+  EXPECT_TRUE(PinRanks(cpus, 3, 2).empty());  // does not fit: nothing pinned
+  EXPECT_TRUE(PinRanks(cpus, 5, 1).empty());
+  EXPECT_TRUE(PinRanks({}, 1, 1).empty());
+}
+
+TEST(LaunchSystemInfo, AvailableCpusMatchTheCoreCount) {
+  EXPECT_EQ(static_cast<int>(AvailableCpus().size()), AvailableCores());
+}
+
 TEST(LaunchSystemInfo, BlasIsTheLibraryLibtorchLoaded) {
   // A GEMM makes sure libtorch has resolved its BLAS; the description must
   // name a real file, and OpenBLAS must be recognised as such.

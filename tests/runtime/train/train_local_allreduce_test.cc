@@ -49,6 +49,35 @@ TEST(TrainLocalAllreduce, ThreeRanksAndAnOddSizeSum) { ExpectSums(3, 1001); }
 
 TEST(TrainLocalAllreduce, FewerElementsThanRanks) { ExpectSums(3, 2); }
 
+// The flag ORed with each call: every rank sees the same answer for every
+// call, including a vote right after a round with none and repeated votes
+// (the vote words are double-buffered and reset by the barrier).
+TEST(TrainLocalAllreduce, VotesAreOredPerCallOnEveryRank) {
+  constexpr int kWorld = 3;
+  // round -> which ranks vote
+  const std::vector<std::vector<bool>> votes = {
+      {false, false, false}, {false, true, false}, {false, false, false}, {true, true, true},
+      {false, false, true},  {false, false, false}, {true, false, false}, {false, false, false}};
+  std::vector<std::vector<bool>> seen(kWorld);
+  testing::RunRanks(kWorld, [&](int rank, auto group) {
+    Communicator comm(rank, kWorld, group);
+    auto reducer = LocalAllreduce::Create(comm, 16, kTimeout);
+    ASSERT_TRUE(reducer);
+    for (const std::vector<bool>& round : votes) {
+      torch::Tensor data = torch::ones({16});
+      seen[rank].push_back(reducer->SumInPlace(data.data_ptr<float>(), round[rank]));
+    }
+  });
+  for (size_t round = 0; round < votes.size(); ++round) {
+    bool any = false;
+    for (bool v : votes[round]) any = any || v;
+    for (int r = 0; r < kWorld; ++r) {
+      ASSERT_EQ(seen[r].size(), votes.size());
+      EXPECT_EQ(seen[r][round], any) << "round " << round << " rank " << r;
+    }
+  }
+}
+
 TEST(TrainLocalAllreduce, SingleRankNeedsNone) {
   Communicator solo(0, 1, {});
   EXPECT_FALSE(LocalAllreduce::Create(solo, 10, kTimeout));
