@@ -10,6 +10,7 @@
 #include "compiler/driver/module_loader.h"
 #include "compiler/driver/source_file.h"
 #include "compiler/emit/heat_emitter.h"
+#include "compiler/emit/plan_files.h"
 #include "compiler/ir/deployment.h"
 #include "compiler/sema/analyze.h"
 #include "compiler/syntax/parser.h"
@@ -73,7 +74,7 @@ std::vector<OutputFile> Render(const std::vector<ir::Deployment>& deployments) {
   std::vector<OutputFile> files;
   for (const ir::Deployment& deployment : deployments) {
     files.push_back({deployment.name + ".heat.yaml", emit::EmitHeat(deployment).template_yaml});
-    files.push_back({deployment.name + ".plan.yaml", plan::SerializePlan(deployment.plan)});
+    files.push_back({deployment.name + ".plan.yaml", emit::StandalonePlanYaml(deployment)});
   }
   return files;
 }

@@ -3,7 +3,10 @@
 #include <fmt/format.h>
 
 #include <cmath>
+#include <map>
 #include <vector>
+
+#include "runtime/plan/plan_yaml.h"
 
 namespace dml::driver {
 namespace {
@@ -131,14 +134,31 @@ std::string TotalsSection(const ir::Deployment& d) {
   return "totals\n" + Table(rows);
 }
 
+// Plan text as the .dml file wrote it: `${name}` where a param goes in at
+// stack create (the plan holds a token there).
+std::string ShownText(const std::string& text, const ir::Deployment& d) {
+  std::map<std::string, std::string> shown;
+  for (const ir::TextParam& p : d.text_params) shown[p.name] = "${" + p.name + "}";
+  return plan::ReplaceParamTokens(text, shown);
+}
+
 std::string JobLine(const ir::Deployment& d) {
   const plan::Plan& p = d.plan;
   if (p.train) {
     return fmt::format("train {} on {}: {} epochs, batch {} per rank", p.train->model.kind,
                        p.train->dataset.name, p.train->epochs, p.train->batch_per_rank);
   }
-  if (p.command) return fmt::format("run {} from {}", p.command->entrypoint, p.command->repo);
+  if (p.command) return fmt::format("run {} from {}", ShownText(p.command->entrypoint, d), ShownText(p.command->repo, d));
   return plan::JobKindName(p.kind);
+}
+
+// The params the plan's text holds, each with the default that the plan
+// `dmlrun local` runs has in its place.
+std::string TextParamsSection(const ir::Deployment& d) {
+  if (d.text_params.empty()) return "";
+  std::vector<std::vector<std::string>> rows = {{"param", "default"}};
+  for (const ir::TextParam& p : d.text_params) rows.push_back({"${" + p.name + "}", "\"" + p.default_text + "\""});
+  return "\nfilled in at stack create (the local plan has the defaults)\n" + Table(rows);
 }
 
 }  // namespace
@@ -162,7 +182,7 @@ std::string MemoryText(int64_t mib) {
 
 std::string RenderPlanSummary(const ir::Deployment& d) {
   std::string out = fmt::format("job `{}`: {}\n  {}\n\n", d.name, JobLine(d), d.description);
-  out += NodesSection(d) + "\n" + RanksSection(d) + "\n" + TotalsSection(d);
+  out += NodesSection(d) + "\n" + RanksSection(d) + "\n" + TotalsSection(d) + TextParamsSection(d);
   std::vector<std::string> params;
   for (const ir::HeatParam& p : d.params) {
     if (p.default_value) params.push_back(p.name);

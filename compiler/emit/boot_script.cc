@@ -1,7 +1,9 @@
 #include "compiler/emit/boot_script.h"
 
 #include <cmath>
+#include <filesystem>
 #include <string_view>
+#include <utility>
 
 #include "compiler/emit/shell_quote.h"
 #include "runtime/plan/plan_yaml.h"
@@ -19,6 +21,7 @@ constexpr std::string_view kGitBuildPackages =
     "libopenblas0-openmp git cmake g++ dataset-fashion-mnist python3-pip python3-venv";
 
 constexpr std::string_view kPlanTerminator = "DML_PLAN_EOF";
+constexpr std::string_view kSumsTerminator = "DML_SHA256_EOF";
 
 // Appends "_2", "_3", ... (inside the trailing "__" of a token) until
 // `token` occurs nowhere in `haystack`.
@@ -228,6 +231,40 @@ std::string FirstRank(const ir::Deployment& d, const ir::NodeGroup& group) {
   return "$((" + std::to_string(fixed) + tokens + "))";
 }
 
+// One line of a `sha256sum --check` list. A path with a backslash or a
+// newline is written as sha256sum itself writes it: the line starts with a
+// backslash and those two characters are escaped.
+std::string SumLine(const std::string& digest, const std::string& path) {
+  if (path.find_first_of("\\\n") == std::string::npos) return digest + "  " + path + "\n";
+  std::string escaped;
+  for (char c : path) {
+    if (c == '\\') escaped += "\\\\";
+    else if (c == '\n') escaped += "\\n";
+    else escaped += c;
+  }
+  return "\\" + digest + "  " + escaped + "\n";
+}
+
+// Every node checks its copy of the dataset before the job starts, so that
+// a missing, truncated or different file fails the node with the file's
+// name, not hours later with a loader error or, worse, a different result.
+std::string DatasetCheck(const ir::Deployment& d) {
+  if (!d.dataset_sha256 || !d.plan.train) return "";
+  const plan::Dataset& data = d.plan.train->dataset;
+  const ir::DatasetDigests& sha = *d.dataset_sha256;
+  std::string sums;
+  for (const auto& [digest, file] : {std::pair{&sha.train_images, &data.train_images},
+                                     std::pair{&sha.train_labels, &data.train_labels},
+                                     std::pair{&sha.test_images, &data.test_images},
+                                     std::pair{&sha.test_labels, &data.test_labels}}) {
+    // As the loader finds the file (runtime/data): the directory, then the name.
+    sums += SumLine(*digest, (std::filesystem::path(data.dir) / *file).string());
+  }
+  const std::string terminator = Unique(std::string(kSumsTerminator), sums);
+  return "\nDML_STEP='checking the dataset files'\n"
+         "sha256sum --check --strict <<'" + terminator + "'\n" + sums + terminator + "\n";
+}
+
 bool IsPlainFileName(const std::string& name) {
   if (name.empty() || name[0] == '.') return false;
   for (char c : name) {
@@ -289,6 +326,7 @@ std::string RenderBootScript(const ir::Deployment& deployment,
   std::string install(git ? kInstallGit : kInstallDeb);
   ReplaceAll(install, "@PACKAGES@", kGitBuildPackages);
   script += install;
+  script += DatasetCheck(deployment);
 
   // A quoted here-document: the shell expands nothing in the plan. Its
   // terminator is one that no line of the plan can equal.

@@ -29,7 +29,8 @@ HeatTokens ChooseHeatTokens(const std::string& haystack);
 std::string NodePlanPath(const std::string& job);
 
 // The script for `group` of `deployment`. `plan_text` is the plan as
-// SerializePlan writes it with count_param_tokens (Heat fills those in too).
+// EmbeddedPlanYaml writes it (Heat fills its param tokens in too). A train
+// job whose dataset has digests checks its files before the job runs.
 std::string RenderBootScript(const ir::Deployment& deployment,
                              const ir::NodeGroup& group,
                              const std::string& plan_text,

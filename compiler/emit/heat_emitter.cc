@@ -9,6 +9,7 @@
 
 #include "compiler/emit/heat_sections.h"
 #include "compiler/emit/hot_yaml.h"
+#include "compiler/emit/plan_files.h"
 #include "runtime/plan/plan_yaml.h"
 
 namespace dml::emit {
@@ -52,7 +53,7 @@ void WriteParameter(YAML::Emitter& out, const ir::HeatParam& p) {
     }
   }
   const bool has_range = p.range_min || p.range_max;
-  if (!p.custom_constraint.empty() || has_range || p.cidr_constraint) {
+  if (!p.custom_constraint.empty() || has_range || p.cidr_constraint || p.allowed_pattern) {
     out << YAML::Key << "constraints" << YAML::Value << YAML::BeginSeq;
     if (!p.custom_constraint.empty()) {
       out << YAML::BeginMap << YAML::Key << "custom_constraint" << YAML::Value;
@@ -62,9 +63,18 @@ void WriteParameter(YAML::Emitter& out, const ir::HeatParam& p) {
     if (has_range) {
       out << YAML::BeginMap << YAML::Key << "range" << YAML::Value << YAML::Flow
           << YAML::BeginMap;
-      if (p.range_min) out << YAML::Key << "min" << YAML::Value << *p.range_min;
-      if (p.range_max) out << YAML::Key << "max" << YAML::Value << *p.range_max;
+      if (p.range_min) out << YAML::Key << "min" << YAML::Value << hot::NumberText(*p.range_min);
+      if (p.range_max) out << YAML::Key << "max" << YAML::Value << hot::NumberText(*p.range_max);
       out << YAML::EndMap << YAML::EndMap;
+    }
+    if (p.allowed_pattern) {
+      out << YAML::BeginMap << YAML::Key << "allowed_pattern" << YAML::Value;
+      hot::Str(out, *p.allowed_pattern);
+      if (!p.allowed_pattern_description.empty()) {
+        out << YAML::Key << "description" << YAML::Value;
+        hot::Str(out, p.allowed_pattern_description);
+      }
+      out << YAML::EndMap;
     }
     if (p.cidr_constraint) {
       out << YAML::BeginMap << YAML::Key << "custom_constraint" << YAML::Value << "net_cidr";
@@ -223,19 +233,18 @@ HeatOutput EmitHeat(const ir::Deployment& deployment) {
   using detail::NodeContext;
   NodeContext c;
   c.deployment = &d;
-  plan::SerializeOptions options;
-  options.count_param_tokens = true;
-  c.plan_text = plan::SerializePlan(d.plan, options);
+  c.plan_text = EmbeddedPlanYaml(d);
   c.group_resources = detail::GroupResourceNames(d);
   // Count parameters reach the scripts twice: in the plan, and in the first
-  // node rank of every later group.
-  std::vector<std::string> all_count_params;
-  for (const ir::NodeGroup& g : d.groups) all_count_params.push_back(g.count_param);
-  for (const plan::NodeGroup& g : d.plan.cluster.groups) all_count_params.push_back(g.count_param);
-  for (const std::string& param : all_count_params) {
-    if (!param.empty() && std::find(c.count_params.begin(), c.count_params.end(), param) ==
-                              c.count_params.end()) {
-      c.count_params.push_back(param);
+  // node rank of every later group; text parameters in the plan's strings.
+  std::vector<std::string> all_token_params;
+  for (const ir::NodeGroup& g : d.groups) all_token_params.push_back(g.count_param);
+  for (const plan::NodeGroup& g : d.plan.cluster.groups) all_token_params.push_back(g.count_param);
+  for (const ir::TextParam& p : d.text_params) all_token_params.push_back(p.name);
+  for (const std::string& param : all_token_params) {
+    if (!param.empty() && std::find(c.token_params.begin(), c.token_params.end(), param) ==
+                              c.token_params.end()) {
+      c.token_params.push_back(param);
     }
   }
 

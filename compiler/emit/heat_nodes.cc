@@ -21,6 +21,26 @@ void WriteDependsOn(YAML::Emitter& out, const std::vector<std::string>& resource
   out << YAML::EndSeq;
 }
 
+bool IsBoolean(const ir::Deployment& d, const std::string& param) {
+  for (const ir::HeatParam& p : d.params) {
+    if (p.name == param) return p.type == ir::ParamType::kBoolean;
+  }
+  return false;
+}
+
+// str_replace writes a boolean parameter as Python does ("True"); yaql's
+// str() writes "true", as .dml and the standalone plan do.
+void WriteBooleanText(YAML::Emitter& out, const std::string& param) {
+  out << YAML::BeginMap;
+  hot::BeginMapAt(out, "yaql");
+  out << YAML::Key << "expression" << YAML::Value;
+  hot::Str(out, "str($.data.value)");
+  hot::BeginMapAt(out, "data");
+  out << YAML::Key << "value" << YAML::Value;
+  hot::GetParam(out, param);
+  out << YAML::EndMap << YAML::EndMap << YAML::EndMap;
+}
+
 // user_data: the group's script, with Heat's values put in by str_replace.
 void WriteUserData(YAML::Emitter& out, const NodeContext& c, size_t group, bool is_master) {
   out << YAML::Key << "user_data_format" << YAML::Value << "RAW";
@@ -33,9 +53,13 @@ void WriteUserData(YAML::Emitter& out, const NodeContext& c, size_t group, bool 
   hot::GetAttr(out, {kWaitHandle, "curl_cli"});
   // Workers get their index from the ResourceGroup (index_var).
   if (is_master) out << YAML::Key << c.tokens.node_index << YAML::Value << 0;
-  for (const std::string& param : c.count_params) {
+  for (const std::string& param : c.token_params) {
     out << YAML::Key << plan::ParamToken(param) << YAML::Value;
-    hot::GetParam(out, param);
+    if (IsBoolean(*c.deployment, param)) {
+      WriteBooleanText(out, param);
+    } else {
+      hot::GetParam(out, param);
+    }
   }
   out << YAML::EndMap << YAML::EndMap << YAML::EndMap;
 }

@@ -31,7 +31,9 @@ struct NodeContext {
   std::string plan_text;                     // with count-parameter tokens
   std::vector<std::string> scripts;          // per group, as groups
   std::vector<std::string> group_resources;  // per group; [0] is kMaster
-  std::vector<std::string> count_params;     // params whose tokens the plan holds
+  // Params whose tokens the scripts hold (counts, and text params in the
+  // plan's strings): user_data's str_replace fills each in.
+  std::vector<std::string> token_params;
 };
 
 // Heat resource name for each group (index 0: the master server).

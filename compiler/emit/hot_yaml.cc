@@ -1,7 +1,11 @@
 #include "compiler/emit/hot_yaml.h"
 
+#include <fmt/format.h>
+
 #include <algorithm>
 #include <cctype>
+#include <cmath>
+#include <cstdint>
 
 #include "compiler/emit/shell_quote.h"
 
@@ -30,7 +34,24 @@ bool CanBePlain(const std::string& text) {
   });
 }
 
+// Whole numbers up to here are exact in a double: written as integers.
+constexpr double kLargestExactInteger = 9007199254740992.0;  // 2^53
+
 }  // namespace
+
+std::string NumberText(double value) {
+  if (value == std::floor(value) && std::fabs(value) <= kLargestExactInteger) {
+    return fmt::format("{}", static_cast<int64_t>(value));
+  }
+  std::string text = fmt::format("{}", value);  // shortest that reads back the same
+  // PyYAML (YAML 1.1, as Heat reads templates) takes "5e-324" for a string:
+  // its floats need a dot.
+  if (text.find('.') == std::string::npos) {
+    const size_t exponent = text.find_first_of("eE");
+    text.insert(exponent == std::string::npos ? text.size() : exponent, ".0");
+  }
+  return text;
+}
 
 void Str(YAML::Emitter& out, const std::string& text) {
   if (CanBePlain(text)) {

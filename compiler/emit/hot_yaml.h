@@ -17,6 +17,10 @@ namespace dml::emit::hot {
 // for a number, bool, null or date ("10", "yes", "10.8.1.0/24").
 void Str(YAML::Emitter& out, const std::string& text);
 
+// A number as a Heat template reads it: "3", "0.5", "5.0e-324" (a float
+// always with a dot, as YAML 1.1 wants), never a string.
+std::string NumberText(double value);
+
 // Multi-line text as a block literal (|) when it reads back unchanged as
 // one (it ends in one newline, ...), else Str.
 void Text(YAML::Emitter& out, const std::string& text);

@@ -23,9 +23,32 @@ struct HeatParam {
   std::string label;
   std::string description;
   std::string custom_constraint;  // "nova.keypair", "nova.flavor", "glance.image", "neutron.network"
-  std::optional<int64_t> range_min;  // numbers only
-  std::optional<int64_t> range_max;
+  // Numbers only: Heat's `range`, ends included. A whole number is written
+  // as an integer; an int or size param's ends are whole.
+  std::optional<double> range_min;
+  std::optional<double> range_max;
   std::optional<std::string> cidr_constraint;  // any value: add the "net_cidr" custom constraint
+  // Heat's `allowed_pattern` (a Python regular expression the whole value
+  // must match), with the reason shown when a value does not.
+  std::optional<std::string> allowed_pattern;
+  std::string allowed_pattern_description;
+};
+
+// A param put into plan text with `${name}`: the template's plan holds
+// plan::ParamToken(name), which the boot script's str_replace fills with
+// the stack's value; the standalone plan (`dmlrun local`) holds `default_text`.
+struct TextParam {
+  std::string name;
+  std::string default_text;
+};
+
+// The sha256 digests of a train job's dataset files, when the .dml file
+// gives them: every node checks its copy before it trains.
+struct DatasetDigests {
+  std::string train_images;
+  std::string train_labels;
+  std::string test_images;
+  std::string test_labels;
 };
 
 // A template value: exactly one of `literal` or `param` is set. A literal is
@@ -85,7 +108,11 @@ struct Deployment {
   std::vector<NodeGroup> groups;  // groups[0] is the master group, count 1
   RuntimeSource runtime;
   bool power_off = true;     // nodes shut down when their part ends
-  plan::Plan plan;           // what every node runs; groups mirror `groups`
+  // What every node runs; groups mirror `groups`. Strings may hold the
+  // tokens of `text_params` (emit/plan_files.h writes both forms).
+  plan::Plan plan;
+  std::vector<TextParam> text_params;
+  std::optional<DatasetDigests> dataset_sha256;
 };
 
 }  // namespace dml::ir

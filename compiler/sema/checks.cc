@@ -176,14 +176,23 @@ void CheckCluster(const Value& cluster, diag::DiagnosticSink& sink) {
     }
   }
   const Value* sha = runtime->Field("sha256");
-  if (sha && (sha->text.size() != kSha256HexDigits ||
-              !std::all_of(sha->text.begin(), sha->text.end(),
-                           [](unsigned char c) { return std::isxdigit(c) != 0; }))) {
-    sink.Report({diag::Kind::value_out_of_range, sha->range,
-                 "`sha256` must be 64 hexadecimal digits, found " + std::to_string(sha->text.size()) +
-                     " characters",
+  const std::string problem = sha ? Sha256Problem(sha->text) : "";
+  if (!problem.empty()) {
+    sink.Report({diag::Kind::value_out_of_range, sha->range, "`sha256` must be 64 hexadecimal digits, but " + problem,
                  {}, {"print it with `sha256sum FILE.deb`"}});
   }
+}
+
+std::string Sha256Problem(const std::string& text) {
+  if (text.size() != kSha256HexDigits) {
+    return "it has " + Plural(static_cast<int64_t>(text.size()), "character", "characters");
+  }
+  for (size_t i = 0; i < text.size(); ++i) {
+    if (std::isxdigit(static_cast<unsigned char>(text[i])) == 0) {
+      return "character " + std::to_string(i + 1) + " is `" + text.substr(i, 1) + "`";
+    }
+  }
+  return "";
 }
 
 }  // namespace dml::sema

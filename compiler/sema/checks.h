@@ -21,7 +21,8 @@ namespace dml::sema {
 // required fields.
 void CheckCluster(const Value& cluster, diag::DiagnosticSink& sink);
 
-// insecure_repo_url (run.repo), batch_exceeds_dataset, timeout consistency,
+// insecure_repo_url (run.repo), batch_exceeds_dataset, timeout consistency
+// (heartbeat < collective, each < job), the dataset's sha256 digests,
 // unsupported_by_runtime.
 void CheckJob(const Value& job, const Value& cluster, diag::DiagnosticSink& sink);
 
@@ -36,6 +37,10 @@ std::map<std::string, int64_t> CountLimits(const Value& cluster, const Value& jo
 // The part of CountLimits that quotas set: for `param`, how many more nodes
 // of its groups fit every quota; absent when no quota limits it.
 std::optional<int64_t> QuotaCountLimit(const Value& cluster, const ClusterShape& shape, const std::string& param);
+
+// Why `text` is not a sha256 digest (64 hex digits): "it has 12 characters",
+// "character 3 is `g`"; "" when it is one.
+std::string Sha256Problem(const std::string& text);
 
 // The https form of an ssh/http/git URL on a well-known host, or "".
 std::string HttpsForm(const std::string& url);

@@ -1,5 +1,5 @@
-// The job rules: https repos, consistent timeouts, the global batch against
-// the dataset, what the runtime can run; and the limits on param-driven
+// The job rules: https repos, consistent timeouts, the dataset's digests, the
+// global batch against the dataset, what the runtime can run; and the limits on param-driven
 // counts that lowering turns into Heat range constraints.
 #include <algorithm>
 #include <cstdint>
@@ -61,13 +61,30 @@ void CheckRuntimeSupport(const Value& train, diag::DiagnosticSink& sink) {
   }
 }
 
+// The text of `url` as written decides: a param (`${p}`) may fill in the
+// host or path, but the https:// must be in the file, so that no value
+// given at stack create can make nodes clone over ssh or plain http.
 void CheckRepoUrl(const Value* url, diag::DiagnosticSink& sink) {
   if (url == nullptr || url->kind != ValueKind::kString || IsHttpsUrl(url->text)) return;
+  const std::string shown = url->UserText();
   std::vector<std::string> help;
-  std::string https = HttpsForm(url->text);
-  if (!https.empty()) help.push_back("use the https form: \"" + https + "\"");
-  else help.push_back("nodes clone without credentials or host keys: use an https:// URL");
-  sink.Report({diag::Kind::insecure_repo_url, url->range, "repo \"" + url->text + "\" is not an https URL", {}, help});
+  std::string https = HttpsForm(shown);
+  if (!https.empty()) {
+    help.push_back("use the https form: \"" + https + "\"");
+  } else if (!url->splices.empty()) {
+    help.push_back("a param may fill in the rest of the URL, but `https://` must be written in the file: "
+                   "\"https://github.com/${org}/train.git\"");
+  } else {
+    help.push_back("nodes clone without credentials or host keys: use an https:// URL");
+  }
+  sink.Report({diag::Kind::insecure_repo_url, url->range, "repo \"" + shown + "\" is not an https URL", {}, help});
+}
+
+// A default fills in its field at the block's name: the value and the name
+// share one place then.
+bool IsDefault(const Value& block, const char* field) {
+  const FieldValue* entry = block.FieldEntry(field);
+  return entry != nullptr && entry->value != nullptr && entry->name_range == entry->value->range;
 }
 
 void CheckTimeouts(const Value& job, diag::DiagnosticSink& sink) {
@@ -82,6 +99,40 @@ void CheckTimeouts(const Value& job, diag::DiagnosticSink& sink) {
                        DurationText(whole->number) + ")",
                    {}, {}});
     }
+  }
+  // The failure detector must name a dead peer before a collective blocked
+  // on it times out with no name.
+  const Value* heartbeat = timeouts->Field("heartbeat");
+  const Value* collective = timeouts->Field("collective");
+  if (!heartbeat || !collective || heartbeat->number < collective->number) return;
+  const std::string why =
+      "a rank silent for `heartbeat` is declared dead and named; a collective blocked on it fails after "
+      "`collective` with no name, so `heartbeat` must run out first";
+  if (IsDefault(*timeouts, "heartbeat")) {
+    sink.Report({diag::Kind::value_out_of_range, collective->range,
+                 "`collective` (" + DurationText(collective->number) + ") must be longer than `heartbeat` (" +
+                     DurationText(heartbeat->number) + ", the default)",
+                 {}, {why}});
+  } else {
+    sink.Report({diag::Kind::value_out_of_range, heartbeat->range,
+                 "`heartbeat` (" + DurationText(heartbeat->number) + ") must be shorter than `collective` (" +
+                     DurationText(collective->number) + ")",
+                 {}, {why}});
+  }
+}
+
+// The digests of the dataset's files, when it gives them (64 hex digits each).
+void CheckDatasetDigests(const Value& train, diag::DiagnosticSink& sink) {
+  const Value* dataset = Block(train, "dataset");
+  const Value* sha = dataset ? Block(*dataset, "sha256") : nullptr;
+  if (sha == nullptr) return;
+  for (const FieldValue& file : sha->fields) {
+    if (!file.value || file.value->kind != ValueKind::kString) continue;
+    const std::string problem = Sha256Problem(file.value->text);
+    if (problem.empty()) continue;
+    sink.Report({diag::Kind::value_out_of_range, file.value->range,
+                 "the sha256 of `" + file.name + "` must be 64 hexadecimal digits, but " + problem, {},
+                 {"print it with `sha256sum FILE`"}});
   }
 }
 
@@ -120,6 +171,7 @@ void CheckJob(const Value& job, const Value& cluster, diag::DiagnosticSink& sink
   const Value* train = Block(job, "train");
   if (train == nullptr) return;
   CheckRuntimeSupport(*train, sink);
+  CheckDatasetDigests(*train, sink);
   CheckBatch(*train, ShapeOf(cluster), sink);
 }
 

@@ -179,6 +179,7 @@ bool Conformer::ConformEnum(Value& value, const std::string& enum_name, const Fi
 
 bool Conformer::ConformField(Value& value, const FieldSpec& spec, diag::SourceRange name_range) {
   if (value.kind == ValueKind::kParam) return ConformParam(value, spec);
+  if (!value.splices.empty() && !ConformSplices(value, spec)) return false;
   if (spec.type.kind == TypeKind::kEnum) return ConformEnum(value, spec.type.enum_name, spec);
   if (value.kind == ValueKind::kEnum) return RejectEnumValue(value, spec, spec.type.Describe());
   switch (spec.type.kind) {
@@ -189,8 +190,12 @@ bool Conformer::ConformField(Value& value, const FieldSpec& spec, diag::SourceRa
       }
       bool ok = true;
       for (Value& item : value.items) {
-        if (item.kind == ValueKind::kParam) {
-          Mismatch(item, spec, spec.type.Describe(), {"a list cannot hold deploy-time params"});
+        if (!item.splices.empty() && !ConformSplices(item, spec)) {
+          ok = false;
+        } else if (item.kind == ValueKind::kParam) {
+          Mismatch(item, spec, spec.type.Describe(),
+                   {spec.deploy_text ? "put it into a string: `\"${" + item.text + "}\"`, which Heat fills in"
+                                     : "a list cannot hold deploy-time params"});
           ok = false;
         } else if (spec.type.element == TypeKind::kEnum) {
           ok = ConformEnum(item, spec.type.enum_name, spec) && ok;
@@ -294,11 +299,15 @@ bool Conformer::CheckBounds(const Value& value, const FieldSpec& spec, diag::Sou
 bool Conformer::ConformParam(Value& value, const FieldSpec& spec) {
   const std::string name = value.param ? value.param->name.name : value.text;
   if (!spec.deploy_time) {
+    // A plan-text field takes the param inside a string instead.
+    const bool text = spec.deploy_text && spec.type.kind == TypeKind::kString;
     sink_.Report({diag::Kind::param_not_allowed, value.range,
-                  "`" + spec.name + "` is fixed when dmlc compiles; param `" + name +
-                      "` is only known at stack create",
+                  text ? "`" + spec.name + "` takes a param only inside its text"
+                       : "`" + spec.name + "` is fixed when dmlc compiles; param `" + name +
+                             "` is only known at stack create",
                   {{value.param ? value.param->range : diag::SourceRange{}, "`" + name + "` is declared here"}},
-                  {"use a `let` for a value shared across the file"}});
+                  {text ? "write `" + spec.name + " = \"${" + name + "}\"`: Heat fills it in at stack create"
+                        : "use a `let` for a value shared across the file"}});
     return false;
   }
   ValueKind want = ValueKind::kString;

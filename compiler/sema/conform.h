@@ -40,6 +40,10 @@ class Conformer {
   bool ConformEnum(Value& value, const std::string& enum_name, const FieldSpec& spec);
   bool ConformScalar(Value& value, TypeKind expected, const FieldSpec& spec);
   bool ConformParam(Value& value, const FieldSpec& spec);
+  // A string with `${param}` in it: only where `spec` is DeployText, for
+  // params of a type whose text Heat writes as dmlc would, with a default
+  // (conform_splices.cc).
+  bool ConformSplices(const Value& value, const FieldSpec& spec);
   bool ConformRecordValue(Value& value, const FieldSpec& spec, diag::SourceRange name_range);
   bool CheckLimits(const Value& value, const FieldSpec& spec, const Value* param_site);
   bool CheckBounds(const Value& value, const FieldSpec& spec, diag::SourceRange at, const std::string& subject,

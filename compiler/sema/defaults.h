@@ -19,6 +19,12 @@ inline constexpr int kMaxPort = 65535;
 inline constexpr double kRendezvousSeconds = 10 * 60;
 inline constexpr double kCollectiveSeconds = 5 * 60;
 inline constexpr double kJobSeconds = 2 * 60 * 60;
+// dmlrun's failure detector: a rank silent this long is dead (docs/resilience.md).
+inline constexpr double kHeartbeatSeconds = 5;
+
+// Restarts after a failure: each costs a pause and a reload of the last
+// checkpoint, and job_s bounds them all; more than this is a crash loop.
+inline constexpr int kMaxRestarts = 100;
 
 inline constexpr const char* kPython = "python3";
 

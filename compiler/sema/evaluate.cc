@@ -4,6 +4,7 @@
 
 #include "compiler/sema/arithmetic.h"
 #include "compiler/sema/suggest.h"
+#include "runtime/plan/plan_yaml.h"
 
 namespace dml::sema {
 namespace {
@@ -72,6 +73,14 @@ std::optional<Value> Evaluator::EvalLiteral(const ast::Literal& literal, diag::S
   value.number = literal.float_value;
   value.bool_value = literal.bool_value;
   value.text = literal.string_value;
+  if (value.kind == ValueKind::kString && value.text.find(plan::kParamTokenPrefix) != std::string::npos) {
+    // The plan marks params with this; a string that holds it already would
+    // be filled in by Heat as well.
+    sink_.Report({diag::Kind::value_out_of_range, range,
+                  std::string("`") + plan::kParamTokenPrefix + "` is reserved: dmlc marks params in strings with it",
+                  {}, {"write `${name}` to put a param into a string"}});
+    return std::nullopt;
+  }
   if (literal.interpolations.empty()) return value;
   // Fill from the last to the first, so earlier offsets stay valid.
   bool ok = true;
@@ -80,9 +89,7 @@ std::optional<Value> Evaluator::EvalLiteral(const ast::Literal& literal, diag::S
     const ast::Interpolation& at = literal.interpolations[i];
     ast::Reference reference{at.path};
     std::optional<Value> part = EvalReference(reference, at.range, scope);
-    std::optional<std::string> text = part ? InterpolatedText(*part, at) : std::nullopt;
-    if (text) texts[i] = std::move(*text);
-    else ok = false;
+    ok = part && Interpolate(*part, at, &texts[i], &value.splices) && ok;
   }
   if (!ok) return std::nullopt;
   for (size_t i = literal.interpolations.size(); i-- > 0;) {
@@ -91,29 +98,34 @@ std::optional<Value> Evaluator::EvalLiteral(const ast::Literal& literal, diag::S
   return value;
 }
 
-std::optional<std::string> Evaluator::InterpolatedText(const Value& value, const ast::Interpolation& at) {
+bool Evaluator::Interpolate(const Value& value, const ast::Interpolation& at, std::string* text,
+                            std::vector<Splice>* splices) {
   const std::string name = JoinPath(ast::Reference{at.path}, at.path.size());
   switch (value.kind) {
     case ValueKind::kParam:
-      sink_.Report({diag::Kind::param_not_allowed, at.range,
-                    "`${" + name + "}` is filled in when dmlc compiles; param `" + value.text +
-                        "` is only known at stack create",
-                    {{value.param ? value.param->range : diag::SourceRange{}, "`" + value.text + "` is declared here"}},
-                    {"use a `let` for a value fixed in the file; a program can read the cluster's shape "
-                     "from its environment (WORLD_SIZE, RANK, ...)"}});
-      return std::nullopt;
+      // Filled in at stack create; whether this string may hold it is up to
+      // the field it sets (Conformer::ConformSpliced).
+      *text = plan::ParamToken(value.text);
+      splices->push_back({std::make_shared<const Value>(value), at.range});
+      return true;
+    case ValueKind::kString:
+      *text = value.text;  // a let's string keeps the params it holds
+      splices->insert(splices->end(), value.splices.begin(), value.splices.end());
+      return true;
     case ValueKind::kList:
     case ValueKind::kRecord:
       sink_.Report({diag::Kind::type_mismatch, at.range,
                     "`" + name + "` is " + value.Describe() + "; only a single value goes into a string", {},
                     {value.kind == ValueKind::kRecord ? "name one of its fields: `${" + name + ".<field>}`"
                                                       : "write the items one by one"}});
-      return std::nullopt;
+      return false;
     case ValueKind::kEnum:
-      if (ReportIfUndefined(value, types_, sink_)) return std::nullopt;
-      return value.text;
+      if (ReportIfUndefined(value, types_, sink_)) return false;
+      *text = value.text;
+      return true;
     default:
-      return value.UserText();
+      *text = value.UserText();
+      return true;
   }
 }
 

@@ -1,4 +1,5 @@
-// Turns expressions into values: literals (strings with `${...}` filled in),
+// Turns expressions into values: literals (strings with `${...}` filled in;
+// a param's place holds its token for Heat, see Splice in value.h),
 // lists, records (typed ones are checked against their type here, once),
 // arithmetic, and references `a.b.c` to params, lets, imported modules' lets
 // and record fields. A bare name that is declared nowhere is an enum member
@@ -61,9 +62,11 @@ class Evaluator {
                                 diag::SourceRange use);
   std::optional<Value> SelectFields(Value value, const ast::Reference& reference, size_t first,
                                     diag::SourceRange range);
-  // The text a value takes inside a string; null (reported) for params,
+  // The text a value takes inside a string: a param's token (added to
+  // `splices`), a string's text (with its splices). False (reported) for
   // lists, records and undeclared names.
-  std::optional<std::string> InterpolatedText(const Value& value, const ast::Interpolation& at);
+  bool Interpolate(const Value& value, const ast::Interpolation& at, std::string* text,
+                   std::vector<Splice>* splices);
   // False (reported) when `value` holds a bare name that no enum has.
   bool CheckNames(const Value& value);
   bool CheckParamDefault(const ast::Param& param, Value& value, const ModuleScope& scope);

@@ -86,6 +86,16 @@ std::optional<NumericRange> Evaluator::EvalRange(const ast::RangeConstraint& ran
 bool Evaluator::CheckParamDefault(const ast::Param& param, Value& value, const ModuleScope& scope) {
   std::optional<Value> def = Eval(*param.default_value, scope);
   if (!def) return false;
+  if (!def->splices.empty()) {
+    const Splice& splice = def->splices.front();
+    sink_.Report({diag::Kind::param_not_allowed, splice.range,
+                  "the default of param `" + param.name.name + "` is fixed when dmlc compiles; param `" +
+                      splice.param->text + "` is only known at stack create",
+                  {{splice.param->param ? splice.param->param->range : diag::SourceRange{},
+                    "`" + splice.param->text + "` is declared here"}},
+                  {"use a `let` for a value fixed in the file"}});
+    return false;
+  }
   const bool widen = def->kind == ValueKind::kInt && value.param_type == ValueKind::kFloat;
   if (widen) {
     def->number = static_cast<double>(def->int_value);
@@ -124,11 +134,11 @@ std::optional<Value> Evaluator::ParamValue(const ast::Param& param, const Module
                     "there is no param type `" + type.name.name + (type.list ? "` list" : "`"), {}, help});
     }
     std::optional<NumericRange> range;
-    if (entry.ok && param.constraint && value.param_type != ValueKind::kInt &&
-        value.param_type != ValueKind::kSize) {
+    if (entry.ok && param.constraint && !Rangeable(value.param_type)) {
       sink_.Report({diag::Kind::type_mismatch, param.constraint->range,
                     "param `" + param.name.name + "` is " + ValueKindName(value.param_type) +
-                        ": `in` ranges on params constrain ints and sizes (Heat's range constraint)",
+                        ": `in` ranges on params constrain ints, floats, sizes and durations (Heat's range "
+                        "constraint on a number)",
                     {}, {}});
       entry.ok = false;
     }

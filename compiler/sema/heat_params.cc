@@ -1,6 +1,7 @@
 #include "compiler/sema/heat_params.h"
 
 #include <cmath>
+#include <limits>
 
 namespace dml::sema {
 namespace {
@@ -8,15 +9,74 @@ namespace {
 // Prefix for an added parameter whose natural name the user already took.
 constexpr const char* kAddedPrefix = "dml_";
 
+// The unit a number parameter of `kind` counts in, for its description.
+std::string UnitNote(ValueKind kind) {
+  if (kind == ValueKind::kSize) return ", in bytes";
+  if (kind == ValueKind::kDuration) return ", in seconds";
+  return "";
+}
+
+// An `in` range's end as Heat's `range` takes it, ends included. Whole
+// numbers (ints, sizes) step to the next whole number inside an excluded
+// end; floats and durations to the next double inside it, which excludes
+// exactly the same values, since Heat compares the value as a double.
+double IncludedEnd(double bound, bool exclusive, bool whole, bool upper) {
+  if (whole) {
+    const double end = upper ? std::floor(bound) : std::ceil(bound);
+    return exclusive ? end + (upper ? -1 : 1) : end;
+  }
+  if (!exclusive) return bound;
+  return std::nextafter(bound, upper ? -std::numeric_limits<double>::infinity()
+                                     : std::numeric_limits<double>::infinity());
+}
+
+// "more than 0 and at most 1": for a float range whose excluded end Heat
+// shows as the nearest double inside it (5e-324).
+std::string RangeNote(const Value& param) {
+  std::string note;
+  if (param.param_min) note += (param.param_min_exclusive ? "more than " : "at least ") + NumberText(*param.param_min);
+  if (param.param_max) {
+    note += note.empty() ? "" : " and ";
+    note += (param.param_max_exclusive ? "less than " : "at most ") + NumberText(*param.param_max);
+  }
+  return note;
+}
+
+// UTF-8 bytes of the characters kPlanTextPattern leaves out beyond ASCII:
+// C1 controls (U+0080..U+009F: C2 80..C2 9F), U+2028 and U+2029 (E2 80 A8/A9).
+constexpr unsigned char kUtf8C1Lead = 0xC2;
+constexpr unsigned char kUtf8C1First = 0x80;
+constexpr unsigned char kUtf8C1Last = 0x9F;
+constexpr unsigned char kUtf8SeparatorLead[] = {0xE2, 0x80};
+constexpr unsigned char kUtf8LineSeparator = 0xA8;
+constexpr unsigned char kUtf8ParagraphSeparator = 0xA9;
+constexpr unsigned char kAsciiControlEnd = 0x20;  // below: control characters
+constexpr unsigned char kAsciiDelete = 0x7F;
+
 }  // namespace
+
+bool FitsPlanText(const std::string& text) {
+  for (size_t i = 0; i < text.size(); ++i) {
+    const auto c = static_cast<unsigned char>(text[i]);
+    const auto next = [&](size_t k) { return i + k < text.size() ? static_cast<unsigned char>(text[i + k]) : 0; };
+    if (c == '"' || c == '\\' || c < kAsciiControlEnd || c == kAsciiDelete) return false;
+    if (c == kUtf8C1Lead && next(1) >= kUtf8C1First && next(1) <= kUtf8C1Last) return false;
+    if (c == kUtf8SeparatorLead[0] && next(1) == kUtf8SeparatorLead[1] &&
+        (next(2) == kUtf8LineSeparator || next(2) == kUtf8ParagraphSeparator)) {
+      return false;
+    }
+  }
+  return true;
+}
 
 ir::ParamType HeatTypeOf(ValueKind kind) {
   switch (kind) {
     case ValueKind::kInt:
-    case ValueKind::kSize:  // in bytes
+    case ValueKind::kSize:      // in bytes
+    case ValueKind::kDuration:  // in seconds
     case ValueKind::kFloat: return ir::ParamType::kNumber;
     case ValueKind::kBool: return ir::ParamType::kBoolean;
-    default: return ir::ParamType::kString;  // durations travel as their seconds, ips as text
+    default: return ir::ParamType::kString;  // ips and cidrs as text
   }
 }
 
@@ -28,14 +88,14 @@ HeatParams::HeatParams(const std::vector<Value>& params) {
     if (value.param_default) heat.default_value = value.param_default->ScalarText();
     heat.label = value.text;
     heat.description = std::string("param `") + value.text + "` (" + ValueKindName(value.param_type) +
-                       ") of the .dml file";
+                       UnitNote(value.param_type) + ") of the .dml file";
     if (value.param_type == ValueKind::kCidr) heat.cidr_constraint = kCidrConstraint;
-    // `in low..high` on an int or size param: Heat's range, ends included.
-    if (value.param_min) {
-      heat.range_min = static_cast<int64_t>(std::ceil(*value.param_min)) + (value.param_min_exclusive ? 1 : 0);
-    }
-    if (value.param_max) {
-      heat.range_max = static_cast<int64_t>(std::floor(*value.param_max)) - (value.param_max_exclusive ? 1 : 0);
+    // `in low..high`: Heat's range on the number.
+    const bool whole = value.param_type == ValueKind::kInt || value.param_type == ValueKind::kSize;
+    if (value.param_min) heat.range_min = IncludedEnd(*value.param_min, value.param_min_exclusive, whole, false);
+    if (value.param_max) heat.range_max = IncludedEnd(*value.param_max, value.param_max_exclusive, whole, true);
+    if (!whole && (value.param_min_exclusive || value.param_max_exclusive)) {
+      heat.description += ": " + RangeNote(value);
     }
     params_.push_back(std::move(heat));
   }

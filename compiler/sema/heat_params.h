@@ -19,6 +19,18 @@ inline constexpr const char* kImageConstraint = "glance.image";
 inline constexpr const char* kNetworkConstraint = "neutron.network";
 inline constexpr const char* kCidrConstraint = "net_cidr";
 
+// A string param put into plan text with `${name}`: Heat pastes its value
+// into a double-quoted YAML string inside the boot script's here-document.
+// No `"` or `\` (they would end or escape the YAML string) and no control
+// or line-break characters (a newline could end the here-document).
+inline constexpr const char* kPlanTextPattern = R"([^"\\\x00-\x1f\x7f-\x9f\u2028\u2029]*)";
+inline constexpr const char* kPlanTextPatternReason =
+    "no double quote, backslash or control character (newline, tab, ...): the value goes into a "
+    "quoted string of the launch plan";
+
+// True when `text` matches kPlanTextPattern (for a param's default).
+bool FitsPlanText(const std::string& text);
+
 ir::ParamType HeatTypeOf(ValueKind kind);
 
 // What a deploy-time field is, for its parameter's constraint and description.

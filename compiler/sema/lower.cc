@@ -119,8 +119,9 @@ void LowerGroups(const LowerInput& input, const ClusterShape& shape, HeatParams&
       ir::HeatParam* heat_param = heat.Find(*param);
       if (heat_param != nullptr && limit != input.count_limits.end()) {
         // The param's own range, narrowed to what fits the subnet, dataset and quotas.
-        heat_param->range_min = std::max<int64_t>(heat_param->range_min.value_or(0), 0);
-        heat_param->range_max = std::min<int64_t>(heat_param->range_max.value_or(limit->second), limit->second);
+        const auto most = static_cast<double>(limit->second);
+        heat_param->range_min = std::max(heat_param->range_min.value_or(0.0), 0.0);
+        heat_param->range_max = std::min(heat_param->range_max.value_or(most), most);
         heat_param->description =
             shape.groups_syntax
                 ? "nodes of group `" + g.name + "` (at most " + std::to_string(limit->second) +
@@ -194,7 +195,7 @@ ir::Deployment Lower(const LowerInput& input) {
   for (const ir::NodeGroup& g : out.groups) {
     p.cluster.groups.push_back({g.name, g.count, g.procs_per_node, g.count_param});
   }
-  LowerJob(*input.job, p);
+  LowerJob(*input.job, out);
   return out;
 }
 

@@ -25,7 +25,9 @@ struct LowerInput {
 
 ir::Deployment Lower(const LowerInput& input);
 
-// The job half: kind, timeouts, and the train or command spec of the plan.
-void LowerJob(const Value& job, plan::Plan& plan);
+// The job half: the plan's kind, restarts, timeouts, and train or command
+// spec; the params its strings hold (`out.params` must be set: a string
+// param among them gets its allowed_pattern); the dataset's digests.
+void LowerJob(const Value& job, ir::Deployment& out);
 
 }  // namespace dml::sema

@@ -1,4 +1,9 @@
-// The job half of lowering: the plan's kind, timeouts and train or command spec.
+// The job half of lowering: the plan's kind, restarts, timeouts and train or
+// command spec; the params its text holds; the dataset's digests.
+#include <algorithm>
+#include <cctype>
+
+#include "compiler/sema/heat_params.h"
 #include "compiler/sema/lower.h"
 
 namespace dml::sema {
@@ -70,13 +75,59 @@ plan::CommandSpec LowerCommand(const Value& r) {
   return out;
 }
 
+// Every param that some string of `value` holds, in order of first use.
+void CollectSplices(const Value& value, std::vector<const Value*>& params) {
+  for (const Splice& splice : value.splices) {
+    const std::string& name = splice.param->text;
+    if (std::none_of(params.begin(), params.end(), [&](const Value* p) { return p->text == name; })) {
+      params.push_back(splice.param.get());
+    }
+  }
+  for (const Value& item : value.items) CollectSplices(item, params);
+  for (const FieldValue& field : value.fields) {
+    if (field.value) CollectSplices(*field.value, params);
+  }
+}
+
+// Params put into plan text: the plan keeps their tokens; a text param's
+// Heat parameter admits only what cannot break the plan's YAML.
+void LowerTextParams(const Value& job, ir::Deployment& out) {
+  std::vector<const Value*> params;
+  CollectSplices(job, params);
+  for (const Value* param : params) {
+    out.text_params.push_back({param->text, param->param_default ? param->param_default->ScalarText() : ""});
+    for (ir::HeatParam& heat : out.params) {
+      if (heat.name != param->text || heat.type != ir::ParamType::kString) continue;
+      heat.allowed_pattern = kPlanTextPattern;
+      heat.allowed_pattern_description = kPlanTextPatternReason;
+    }
+  }
+}
+
+std::string LowerCase(std::string text) {
+  std::transform(text.begin(), text.end(), text.begin(), [](unsigned char c) { return std::tolower(c); });
+  return text;
+}
+
+std::optional<ir::DatasetDigests> LowerDigests(const Value& job) {
+  const Value* train = job.Field("train");
+  const Value* dataset = train ? train->Field("dataset") : nullptr;
+  const Value* sha = dataset ? dataset->Field("sha256") : nullptr;
+  if (sha == nullptr || sha->kind != ValueKind::kRecord) return std::nullopt;
+  return ir::DatasetDigests{LowerCase(Get(*sha, "train_images").text), LowerCase(Get(*sha, "train_labels").text),
+                            LowerCase(Get(*sha, "test_images").text), LowerCase(Get(*sha, "test_labels").text)};
+}
+
 }  // namespace
 
-void LowerJob(const Value& job, plan::Plan& plan) {
+void LowerJob(const Value& job, ir::Deployment& out) {
+  plan::Plan& plan = out.plan;
+  plan.max_restarts = static_cast<int>(Get(job, "max_restarts").int_value);
   const Value& timeouts = Get(job, "timeouts");
   plan.timeouts.rendezvous_s = Get(timeouts, "rendezvous").number;
   plan.timeouts.collective_s = Get(timeouts, "collective").number;
   plan.timeouts.job_s = Get(timeouts, "job").number;
+  plan.timeouts.heartbeat_s = Get(timeouts, "heartbeat").number;
   if (const Value* train = job.Field("train")) {
     plan.kind = plan::JobKind::kTrain;
     plan.train = LowerTrain(*train);
@@ -84,6 +135,8 @@ void LowerJob(const Value& job, plan::Plan& plan) {
     plan.kind = plan::JobKind::kCommand;
     plan.command = LowerCommand(Get(job, "run"));
   }
+  LowerTextParams(job, out);
+  out.dataset_sha256 = LowerDigests(job);
 }
 
 }  // namespace dml::sema

@@ -97,7 +97,7 @@ Schema MakeCluster(const Schema& network, const Schema& master, const Schema& wo
 
 Schema MakeCheckpoint() {
   return {"checkpoint", "Where and how often training saves its state.", {
-      Field("dir", StringType()).Required().Doc("a directory on every node"),
+      Field("dir", StringType()).Required().DeployText().Doc("a directory on every node"),
       Field("every", IntType()).Default(IntValue(1)).Min(1).Max(kMaxInt32).Doc("save every this many epochs"),
   }};
 }
@@ -120,12 +120,13 @@ Schema MakeTrain(const Schema& checkpoint) {
 
 Schema MakeRun() {
   return {"run", "A user's own program from a git repository.", {
-      Field("repo", StringType()).Required().Doc("the https git URL"),
-      Field("ref", StringType()).Default(StringValue("")).Doc("branch, tag or commit; \"\": default branch"),
-      Field("requirements", StringType()).Default(StringValue(""))
+      Field("repo", StringType()).Required().DeployText().Doc("the https git URL"),
+      Field("ref", StringType()).Default(StringValue("")).DeployText()
+          .Doc("branch, tag or commit; \"\": default branch"),
+      Field("requirements", StringType()).Default(StringValue("")).DeployText()
           .Doc("directory in the repo holding requirements.txt; \"\": install nothing"),
-      Field("entrypoint", StringType()).Required().Doc("path in the repo; *.py runs with `python`"),
-      Field("args", ListOf(TypeKind::kString)).Default(ListValue({})).Doc("arguments"),
+      Field("entrypoint", StringType()).Required().DeployText().Doc("path in the repo; *.py runs with `python`"),
+      Field("args", ListOf(TypeKind::kString)).Default(ListValue({})).DeployText().Doc("arguments"),
       Field("python", StringType()).Default(StringValue(defaults::kPython)).Doc("the interpreter"),
   }};
 }
@@ -138,6 +139,8 @@ Schema MakeTimeouts() {
           .Min(0, true).Doc("one collective operation may take at most this"),
       Field("job", DurationType()).Default(DurationValue(defaults::kJobSeconds)).Min(0, true)
           .Doc("the whole job"),
+      Field("heartbeat", DurationType()).Default(DurationValue(defaults::kHeartbeatSeconds)).Min(0, true)
+          .Doc("a rank silent this long is declared dead and the job stops (shorter than `collective`)"),
   }};
 }
 
@@ -146,6 +149,8 @@ Schema MakeJob(const Schema& train, const Schema& run, const Schema& timeouts) {
       Field("train", BlockOf(train)).Doc("a built-in training run"),
       Field("run", BlockOf(run)).Doc("a user's program"),
       Field("timeouts", BlockOf(timeouts)).DefaultBlock().Doc("time limits"),
+      Field("max_restarts", IntType()).Default(IntValue(0)).Min(0).Max(defaults::kMaxRestarts)
+          .Doc("after a failure each node restarts its ranks up to this many times (from the last checkpoint)"),
   }};
   job.exactly_one_of.push_back({"train", "run"});
   return job;
@@ -179,6 +184,21 @@ std::vector<const Schema*> AllSchemas() {
   const Registry& r = TheRegistry();
   return {&r.cluster, &r.network, &r.master, &r.workers, &r.group, &r.runtime,
           &r.job,     &r.train,   &r.checkpoint, &r.run, &r.timeouts};
+}
+
+std::string DeployTextPlaces() {
+  std::vector<std::string> names;
+  for (const Schema* schema : AllSchemas()) {
+    for (const FieldSpec& field : schema->fields) {
+      if (field.deploy_text) names.push_back("`" + schema->name + "." + field.name + "`");
+    }
+  }
+  std::string places;
+  for (size_t i = 0; i < names.size(); ++i) {
+    if (i > 0) places += i + 1 == names.size() ? " and " : ", ";
+    places += names[i];
+  }
+  return places;
 }
 
 std::vector<std::string> BlockRecordTypes() {

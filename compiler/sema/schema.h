@@ -61,6 +61,11 @@ struct FieldSpec {
   bool default_block = false;  // kBlock: an absent block is checked as `{}` (its defaults)
   bool deploy_time = false;    // may be set by a `param` (a Heat parameter)
   bool param_needs_default = false;  // ... which must have a default (checks and local runs use it)
+  // A string (or list of strings) that goes to the plan as text dmlc does not
+  // interpret, so `${param}` in it becomes a token Heat fills in at stack
+  // create (the standalone plan gets the default). emit/plan_files.cc
+  // substitutes the plan fields these lower to.
+  bool deploy_text = false;
   bool labelled = false;  // written `name LABEL { ... }`, as often as there are labels (`group gpu { }`)
   std::optional<Bound> min;
   std::optional<Bound> max;
@@ -74,6 +79,7 @@ struct FieldSpec {
   FieldSpec& DefaultBlock();
   FieldSpec& DeployTime();
   FieldSpec& ParamNeedsDefault();
+  FieldSpec& DeployText();
   FieldSpec& Labelled();
   FieldSpec& Min(double value, bool exclusive = false);
   FieldSpec& Max(double value, bool exclusive = false);
@@ -110,6 +116,9 @@ const Schema& JobSchema();
 
 // Every block schema, top-level blocks first, for documentation and tests.
 std::vector<const Schema*> AllSchemas();
+
+// Where a string may hold `${param}`: "`run`'s `repo`, ..." for messages.
+std::string DeployTextPlaces();
 
 // The record and enum types the blocks name, which the prelude must declare.
 std::vector<std::string> BlockRecordTypes();

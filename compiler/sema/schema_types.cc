@@ -106,6 +106,7 @@ FieldSpec& FieldSpec::Default(Value value) {
 FieldSpec& FieldSpec::DefaultBlock() { default_block = true; return *this; }
 FieldSpec& FieldSpec::DeployTime() { deploy_time = true; return *this; }
 FieldSpec& FieldSpec::ParamNeedsDefault() { param_needs_default = true; return *this; }
+FieldSpec& FieldSpec::DeployText() { deploy_text = true; return *this; }
 FieldSpec& FieldSpec::Labelled() { labelled = true; return *this; }
 FieldSpec& FieldSpec::Min(double value, bool exclusive) { min = Bound{value, exclusive}; return *this; }
 FieldSpec& FieldSpec::Max(double value, bool exclusive) { max = Bound{value, exclusive}; return *this; }

@@ -1,8 +1,12 @@
 #include "compiler/sema/value.h"
 
+#include <fmt/format.h>
+
 #include <algorithm>
 #include <cmath>
-#include <sstream>
+#include <map>
+
+#include "runtime/plan/plan_yaml.h"
 
 namespace dml::sema {
 namespace {
@@ -20,14 +24,15 @@ constexpr NamedKind kScalarKinds[] = {
     {"cidr", ValueKind::kCidr},
 };
 
+// Whole numbers below this print as integers ("3", not "3e+15").
+constexpr double kLargestPlainInteger = 1e15;
+
+// The shortest text that reads back as the same double: "0.1", "1e-08".
 std::string FormatNumber(double value) {
-  if (std::isfinite(value) && value == std::floor(value) && std::fabs(value) < 1e15) {
+  if (std::isfinite(value) && value == std::floor(value) && std::fabs(value) < kLargestPlainInteger) {
     return std::to_string(static_cast<int64_t>(value));
   }
-  std::ostringstream out;
-  out.precision(17);
-  out << value;
-  return out.str();
+  return fmt::format("{}", value);
 }
 
 }  // namespace
@@ -110,6 +115,11 @@ std::string Value::ScalarText() const {
 std::string Value::UserText() const {
   if (kind == ValueKind::kSize) return SizeText(int_value);
   if (kind == ValueKind::kDuration) return DurationText(number);
+  if (kind == ValueKind::kString && !splices.empty()) {
+    std::map<std::string, std::string> shown;
+    for (const Splice& splice : splices) shown[splice.param->text] = "${" + splice.param->text + "}";
+    return plan::ReplaceParamTokens(text, shown);
+  }
   return ScalarText();
 }
 

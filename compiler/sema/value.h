@@ -24,6 +24,14 @@ const char* ValueKindName(ValueKind kind);
 
 struct Value;
 
+// A param put into a string with `${name}`: known only at stack create, so
+// the string's text holds plan::ParamToken(name) in its place, for Heat to
+// fill in (see DeployText in schema.h).
+struct Splice {
+  std::shared_ptr<const Value> param;  // kParam: the declaration, type and default
+  diag::SourceRange range;             // the `${...}`
+};
+
 struct FieldValue {
   std::string name;
   diag::SourceRange name_range;
@@ -39,6 +47,7 @@ struct Value {
   double number = 0;  // kFloat; kDuration in seconds
   bool bool_value = false;
   std::string text;  // kString, kIp, kCidr (canonical), kEnum (the member's name)
+  std::vector<Splice> splices;  // kString: the params its text holds tokens of
   std::vector<Value> items;  // kList
   // kRecord: `record_type` is "" for an untyped block such as `network { }`.
   std::string record_type;
@@ -72,7 +81,8 @@ struct Value {
   // Scalar text as Heat reads a parameter default: "1", "true", "10.8.1.0/24";
   // a size in bytes, a duration in seconds.
   std::string ScalarText() const;
-  // As users write it: a size "4GiB", a duration "2h", else ScalarText.
+  // As users write it: a size "4GiB", a duration "2h", else ScalarText; a
+  // string's param tokens as the `${name}` they came from.
   std::string UserText() const;
   double AsNumber() const {
     return kind == ValueKind::kInt || kind == ValueKind::kSize ? static_cast<double>(int_value) : number;

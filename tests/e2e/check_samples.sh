@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Every sample compiles; Heat's own validator accepts every template; every
-# boot script inside a template passes `bash -n` and shellcheck.
+# boot script inside a template passes `bash -n` and shellcheck, and its
+# dataset check passes on this machine's copy of the dataset, if it has one.
 #   check_samples.sh DMLC HEAT_VALIDATE SAMPLE.dml...
 set -euo pipefail
 dmlc=$1 validator=$2
@@ -23,6 +24,19 @@ for sample in "$@"; do
     echo "-- $script"
     bash -n "$script" || status=1
     shellcheck -s bash "$script" || status=1
+    # The dataset check, run here against this machine's copy when it has
+    # one: the stdlib's digests must be those of Debian's files.
+    start=$(grep -n "^sha256sum --check --strict <<'" "$script" | cut -d: -f1 || true)
+    if [[ -n $start ]]; then
+      terminator=$(sed -n "${start}p" "$script" | sed -E "s/.*<<'([^']+)'$/\1/")
+      end=$(awk -v s="$start" -v t="$terminator" 'NR > s && $0 == t { print NR; exit }' "$script")
+      files=$(sed -n "$((start + 1)),$((end - 1))p" "$script" | sed -E 's/^[0-9a-f]{64}  //')
+      if xargs -d '\n' ls >/dev/null 2>&1 <<<"$files"; then
+        sed -n "${start},${end}p" "$script" | bash || status=1
+      else
+        echo "(the dataset files are not on this machine: their digests are not checked here)"
+      fi
+    fi
   done
 done
 exit $status

@@ -176,5 +176,47 @@ TEST(EmitBootScript, BadNodeIndexIsReportedAsFailure) {
   EXPECT_TRUE(run.dmlrun_args.empty());
 }
 
+// A deb deployment whose dataset lives in a fresh directory of three-byte
+// files; `corrupt` changes one file after its digest is taken.
+ir::Deployment DatasetDeployment(const std::string& name, bool corrupt) {
+  ir::Deployment d = DebDeployment(true);
+  const std::string dir = MakeTempDir("dataset_" + name);
+  const plan::Dataset& files = d.plan.train->dataset;
+  ir::DatasetDigests sha;
+  for (const auto& [file, digest] : {std::pair{&files.train_images, &sha.train_images},
+                                     std::pair{&files.train_labels, &sha.train_labels},
+                                     std::pair{&files.test_images, &sha.test_images},
+                                     std::pair{&files.test_labels, &sha.test_labels}}) {
+    WriteFile(dir + "/" + *file, "abc" + *file);
+    *digest = RunCommand("sha256sum < '" + dir + "/" + *file + "'").output.substr(0, 64);
+  }
+  if (corrupt) WriteFile(dir + "/" + files.test_labels, "truncated");
+  d.plan.train->dataset.dir = dir;
+  d.dataset_sha256 = sha;
+  return d;
+}
+
+TEST(EmitBootScript, MatchingDatasetFilesLetTheJobRun) {
+  const NodeRun run = RunNode(DatasetDeployment("good", false), 1, 0, {}, "dataset_good");
+  EXPECT_EQ(run.status, 0) << run.output;
+  ASSERT_EQ(run.signals.size(), 1u) << run.output;
+  EXPECT_EQ(run.signals[0]["status"], "SUCCESS");
+  EXPECT_NE(run.output.find("t10k-labels-idx1-ubyte.gz: OK"), std::string::npos) << run.output;
+}
+
+TEST(EmitBootScript, ADifferentDatasetFileFailsTheNodeBeforeTheJob) {
+  const NodeRun run = RunNode(DatasetDeployment("bad", true), 1, 0, {}, "dataset_bad");
+  EXPECT_NE(run.status, 0);
+  ASSERT_EQ(run.signals.size(), 1u) << run.output;
+  EXPECT_EQ(run.signals[0]["status"], "FAILURE");
+  const std::string reason = run.signals[0]["reason"];
+  EXPECT_NE(reason.find("while checking the dataset files"), std::string::npos) << reason;
+  EXPECT_NE(reason.find("sha256sum --check --strict"), std::string::npos) << reason;
+  // The log tail says which file.
+  const std::string data = run.signals[0]["data"];
+  EXPECT_NE(data.find("t10k-labels-idx1-ubyte.gz: FAILED"), std::string::npos) << data;
+  EXPECT_TRUE(run.dmlrun_args.empty());
+}
+
 }  // namespace
 }  // namespace dml::emit

@@ -4,6 +4,7 @@
 #include <unistd.h>
 
 #include <array>
+#include <cmath>
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
@@ -37,6 +38,32 @@ ir::NodeGroup Group(std::string name, ir::Value flavor, int count, int first_nod
   g.count = count;
   g.first_node_rank = first_node_rank;
   return g;
+}
+
+// As sema lowers `repo = "https://github.com/${org}/x.git"` and so on.
+void AddTextParams(ir::Deployment& d) {
+  using plan::ParamToken;
+  d.params.push_back(Param("org", ir::ParamType::kString, kOrgDefault, "org", "The GitHub organization", ""));
+  d.params.back().allowed_pattern = R"([^"\\\x00-\x1f\x7f-\x9f\u2028\u2029]*)";
+  d.params.back().allowed_pattern_description = "no double quote, backslash or control character";
+  d.params.push_back(Param("branch", ir::ParamType::kString, kBranchDefault, "branch", "The branch", ""));
+  d.params.back().allowed_pattern = d.params[d.params.size() - 2].allowed_pattern;
+  d.params.push_back(Param("steps", ir::ParamType::kNumber, kStepsDefault, "steps", "Steps", ""));
+  d.params.back().range_min = 1;
+  d.params.back().range_max = 1e6;
+  d.params.push_back(Param("amp", ir::ParamType::kBoolean, "false", "amp", "Mixed precision", ""));
+  d.params.push_back(Param("lr", ir::ParamType::kNumber, "0.001", "lr", "Learning rate", ""));
+  d.params.back().range_min = std::nextafter(0.0, 1.0);
+  d.params.back().range_max = 1;
+  d.text_params = {{"org", kOrgDefault}, {"branch", kBranchDefault}, {"steps", kStepsDefault}, {"amp", "false"}};
+  d.plan.kind = plan::JobKind::kCommand;
+  d.plan.train.reset();
+  d.plan.command = plan::CommandSpec{"https://github.com/" + ParamToken("org") + "/x.git",
+                                     ParamToken("branch"),
+                                     "",
+                                     "train.py",
+                                     {"--steps=" + ParamToken("steps"), "--amp=" + ParamToken("amp"), "--plain"},
+                                     "python3"};
 }
 
 }  // namespace
@@ -106,7 +133,6 @@ ir::Deployment MakeDeployment(const DeploymentSpec& spec) {
   p.timeouts.job_s = 5400;
   plan::TrainSpec train;
   train.dataset.name = "fashion_mnist";
-  train.dataset.dir = "/usr/share/datasets/fashion-mnist";
   train.dataset.train_images = "train-images-idx3-ubyte.gz";
   train.dataset.train_labels = "train-labels-idx1-ubyte.gz";
   train.dataset.test_images = "t10k-images-idx3-ubyte.gz";
@@ -116,7 +142,10 @@ ir::Deployment MakeDeployment(const DeploymentSpec& spec) {
   train.model.layers = {784, 100, 10};
   train.epochs = 10;
   train.seed = 42;
+  train.dataset.dir = spec.dataset_dir;
   p.train = train;
+  d.dataset_sha256 = spec.dataset_sha256;
+  if (spec.text_params) AddTextParams(d);
   return d;
 }
 

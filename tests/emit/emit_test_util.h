@@ -2,6 +2,7 @@
 // values Heat would put in for a boot script's tokens.
 #pragma once
 
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -21,7 +22,18 @@ struct DeploymentSpec {
   bool power_off = true;
   int extra_worker_groups = 0;  // more groups after "workers", literal count 1
   bool reservation = false;     // the workers on a Blazar reservation (param `lease`)
+  // A command job whose plan text holds params (`${org}`, `${steps}`,
+  // `${amp}`, `${branch}`), as sema lowers them, in place of the train job.
+  bool text_params = false;
+  // The train job's dataset directory, and its files' sha256 digests.
+  std::string dataset_dir = "/usr/share/datasets/fashion-mnist";
+  std::optional<ir::DatasetDigests> dataset_sha256;
 };
+
+// The text params of DeploymentSpec::text_params, with their defaults.
+inline constexpr const char* kOrgDefault = "example-lab";
+inline constexpr const char* kStepsDefault = "100";
+inline constexpr const char* kBranchDefault = "main";
 
 ir::Deployment MakeDeployment(const DeploymentSpec& spec);
 

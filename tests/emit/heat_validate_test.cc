@@ -7,6 +7,7 @@
 #include <gtest/gtest.h>
 
 #include "compiler/emit/heat_emitter.h"
+#include "compiler/emit/shell_quote.h"
 #include "tests/emit/emit_test_util.h"
 
 #ifndef DML_HEAT_VALIDATE
@@ -50,6 +51,14 @@ std::vector<std::pair<std::string, ir::Deployment>> Cases() {
   hostile.ref = kHostileRef;
   hostile.workers_from_param = true;
   cases.emplace_back("hostile", MakeDeployment(hostile));
+  DeploymentSpec text;  // params in the plan's text; a float range; a dataset check
+  text.text_params = true;
+  text.workers_from_param = true;
+  cases.emplace_back("text_params", MakeDeployment(text));
+  DeploymentSpec digests;
+  digests.dataset_sha256 = ir::DatasetDigests{std::string(64, 'a'), std::string(64, 'b'), std::string(64, 'c'),
+                                              std::string(64, 'd')};
+  cases.emplace_back("dataset_sha256", MakeDeployment(digests));
   return cases;
 }
 
@@ -92,6 +101,35 @@ TEST(EmitHeatValidate, TemplatesPassHeatAndScriptsPassShellcheck) {
   }
   const auto lint = RunCommand("shellcheck" + all_scripts);
   EXPECT_EQ(lint.status, 0) << lint.output;
+}
+
+// Heat refuses, before it creates anything, a value of a text parameter that
+// could end the plan's quoted string or its here-document; number ranges
+// (an excluded float end among them) hold as written.
+TEST(EmitHeatValidate, TextParamsRefuseValuesThatWouldBreakThePlan) {
+  const std::string validator = DML_HEAT_VALIDATE;
+  if (!std::filesystem::exists(validator)) GTEST_SKIP() << "Heat's validator is not at " << validator;
+  DeploymentSpec spec;
+  spec.text_params = true;
+  const std::string path = MakeTempDir("text_params") + "/t.heat.yaml";
+  WriteFile(path, EmitHeat(MakeDeployment(spec)).template_yaml);
+  const std::vector<std::pair<std::string, bool>> cases = {
+      {"org='my lab: #1 {x}'", true}, {"org='a\"b'", false},    {"org=$'a\\nb'", false},
+      {"org='a\\b'", false},          {"branch=$'a\\tb'", false}, {"lr=0", false},
+      {"lr=1e-300", true},             {"steps=0", false},        {"amp=true", true}};
+  std::string command;
+  for (size_t i = 0; i < cases.size(); ++i) {
+    const std::string out = path + "." + std::to_string(i);
+    command += "(/usr/bin/python3 " + validator + " " + path + " -P key_name=k -P " + cases[i].first + " >" + out +
+               " 2>&1; echo $? >>" + out + ") & ";
+  }
+  RunCommand("bash -c " + ShellQuote(command + "wait"));
+  for (size_t i = 0; i < cases.size(); ++i) {
+    const std::string result = ReadFile(path + "." + std::to_string(i));
+    SCOPED_TRACE(cases[i].first + ": " + result);
+    EXPECT_EQ(result.find("OK\n0\n") != std::string::npos, cases[i].second);
+    if (!cases[i].second) EXPECT_NE(result.find("is invalid"), std::string::npos);
+  }
 }
 
 // The assignments at the top of a boot script, run in bash, give back the

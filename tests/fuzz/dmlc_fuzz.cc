@@ -18,6 +18,7 @@
 #include "compiler/driver/module_loader.h"
 #include "compiler/driver/plan_summary.h"
 #include "compiler/emit/heat_emitter.h"
+#include "compiler/emit/plan_files.h"
 #include "compiler/fmt/formatter.h"
 #include "compiler/graph/heat_graph.h"
 #include "compiler/sema/analyze.h"
@@ -84,9 +85,12 @@ std::string Compile(const std::string& text, diag::SourceManager& sources, diag:
     if (!graph.graph) BrokenPromise("dmlc emitted a template its graph cannot read", graph.error);
     (void)graph::RenderDot({*graph.graph});
     (void)driver::RenderPlanSummary(deployment);
-    const std::string plan_text = plan::SerializePlan(deployment.plan);
+    const std::string plan_text = emit::StandalonePlanYaml(deployment);  // as `dmlc build` writes it
     const plan::LoadResult reread = plan::ParsePlan(plan_text, "fuzz.plan.yaml");
     if (!reread.plan) BrokenPromise("dmlc wrote a plan it cannot read back", reread.errors.front().ToString());
+    if (plan_text.find(plan::kParamTokenPrefix) != std::string::npos) {
+      BrokenPromise("dmlc wrote a standalone plan that holds a param's token", plan_text);
+    }
     out += heat.template_yaml + plan_text;
   }
   return out;

@@ -89,6 +89,53 @@ TEST(PlanTest, ParamTokensReplaceParamDrivenCounts) {
   EXPECT_FALSE(ParsePlan(text, "t.yaml").plan);
 }
 
+// The copy in a Heat template: strings that hold a param's token are
+// double-quoted, so the text Heat pastes in (the parameter's allowed_pattern
+// keeps out `"`, `\` and control characters) stays one YAML string.
+TEST(PlanTest, QuotedTokensStayOneStringWhateverHeatPutsIn) {
+  Plan p = SamplePlan();
+  p.kind = JobKind::kCommand;
+  p.train.reset();
+  p.command = CommandSpec{"https://github.com/" + ParamToken("org") + "/x.git", ParamToken("ref"), "",
+                          "train.py", {"--tag=" + ParamToken("org"), "--plain"}, "python3"};
+  SerializeOptions options;
+  options.count_param_tokens = true;
+  options.quote_param_tokens = true;
+  std::string text = SerializePlan(p, options);
+  EXPECT_NE(text.find("repo: \"https://github.com/" + ParamToken("org") + "/x.git\""), std::string::npos) << text;
+  EXPECT_NE(text.find("\"--tag=" + ParamToken("org") + "\", --plain]"), std::string::npos) << text;
+  EXPECT_NE(text.find("python: python3\n"), std::string::npos) << text;  // no token: as before
+
+  // What Heat's str_replace does at stack create, with values that YAML
+  // would otherwise read as something else.
+  const std::string org = "a: b, [c] {d} #e 'f' & *g !h |i >j %k @l `m";
+  const std::string ref = "true";
+  const std::string node_text =
+      ReplaceParamTokens(text, {{"org", org}, {"ref", ref}, {"workers", "4"}});
+  LoadResult r = ParsePlan(node_text, "node.plan.yaml");
+  ASSERT_TRUE(r.plan) << Errors(r) << node_text;
+  EXPECT_EQ(r.plan->command->repo, "https://github.com/" + org + "/x.git");
+  EXPECT_EQ(r.plan->command->ref, "true");
+  EXPECT_EQ(r.plan->command->args, (std::vector<std::string>{"--tag=" + org, "--plain"}));
+  EXPECT_EQ(r.plan->cluster.groups[1].count, 4);
+
+  // Unquoted, the same value would change the plan's structure.
+  options.quote_param_tokens = false;
+  LoadResult unquoted = ParsePlan(ReplaceParamTokens(SerializePlan(p, options), {{"org", org}, {"ref", ref}, {"workers", "4"}}),
+                                  "node.plan.yaml");
+  EXPECT_TRUE(!unquoted.plan || unquoted.plan->command->args.size() != 2 ||
+              unquoted.plan->command->repo != "https://github.com/" + org + "/x.git");
+}
+
+// As Heat's str_replace: longer tokens first, and text put in is not searched again.
+TEST(PlanTest, ReplaceParamTokensWorksAsHeatDoes) {
+  EXPECT_EQ(ReplaceParamTokens(ParamToken("a__b") + "/" + ParamToken("a"), {{"a", "1"}, {"a__b", "2"}}), "2/1");
+  EXPECT_EQ(ReplaceParamTokens(ParamToken("a") + ParamToken("b"), {{"a", ParamToken("b")}, {"b", "x"}}),
+            ParamToken("b") + "x");
+  EXPECT_EQ(ReplaceParamTokens("no tokens", {{"a", "1"}}), "no tokens");
+  EXPECT_EQ(ReplaceParamTokens(ParamToken("a"), {}), ParamToken("a"));
+}
+
 TEST(PlanTest, OtherVersionIsOneClearError) {
   std::string text = SerializePlan(SamplePlan());
   text.replace(text.find("dml_plan: 1"), 11, "dml_plan: 2");

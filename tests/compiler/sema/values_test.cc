@@ -153,10 +153,15 @@ TEST(SemaValues, InterpolationFillsDeclaredValues) {
                            "[\"--n=${n}\", \"${tag}/${chameleon.m1_medium.name}\", \"\\${n}\", \"$HOME\"]"));
   EXPECT_EQ(Args(*c), (std::vector<std::string>{"--n=4", "run-4/m1.medium", "${n}", "$HOME"})) << c->Rendered();
 
+  // A param goes in as a token for Heat (deploy_text_test.cc has the rest);
+  // elsewhere it is an error at the `${...}`.
   auto param = Compile(RunWith("", "[\"--workers=${workers}\"]"));
-  const diag::Diagnostic* d = param->First(Kind::param_not_allowed);
-  ASSERT_NE(d, nullptr) << param->Rendered();
-  EXPECT_EQ(d->range.column, 24);  // at `${workers}`
+  EXPECT_EQ(Args(*param), std::vector<std::string>{"--workers=__DML_PARAM_workers__"}) << param->Rendered();
+  auto fixed = Compile(Replace(RunWith("", "[]"), "entrypoint = \"train.py\"",
+                               "entrypoint = \"train.py\"\n    python = \"python${workers}\""));
+  const diag::Diagnostic* d = fixed->First(Kind::param_not_allowed);
+  ASSERT_NE(d, nullptr) << fixed->Rendered();
+  EXPECT_EQ(d->range.column, 21);  // at `${workers}`
   EXPECT_EQ(d->range.length, 10);
   auto record = Compile(RunWith("", "[\"${chameleon.m1_medium}\"]"));
   EXPECT_EQ(record->Count(Kind::type_mismatch), 1) << record->Rendered();
