@@ -95,8 +95,12 @@ int RunTrainJob(const JobContext& context) {
       slots.size(), threads, cores, DescribeBlas())
                 << std::flush;  // children write to the same stdout from now on
   if (!thread_choice.note.empty()) context.out() << "dmlrun: note: " << thread_choice.note << "\n" << std::flush;
+  // Only ranks that wait on each other need keeping apart; a lone rank is
+  // left to the scheduler, so that independent jobs on one machine do not
+  // all pile onto the first core.
+  const bool pin = options.pin && slots.size() >= 2;
   const std::vector<std::vector<int>> pins =
-      options.pin ? PinRanks(AvailableCpus(), static_cast<int>(slots.size()), threads) : std::vector<std::vector<int>>{};
+      pin ? PinRanks(AvailableCpus(), static_cast<int>(slots.size()), threads) : std::vector<std::vector<int>>{};
   if (!pins.empty()) {
     std::string where;
     for (size_t i = 0; i < pins.size(); ++i) {

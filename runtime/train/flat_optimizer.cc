@@ -2,7 +2,9 @@
 
 #include <ATen/Parallel.h>
 
+#include <algorithm>
 #include <cmath>
+#include <cstring>
 
 #include <fmt/format.h>
 
@@ -18,36 +20,17 @@ constexpr const char* kKnownKinds = "adam, sgd";
 // when another process holds a core. So only buffers of millions of
 // elements are split.
 constexpr int64_t kGrain = int64_t{1} << 20;
+// StepSummed sums this many elements (16 KiB) at a time, then updates them
+// while they are still in L1.
+constexpr int64_t kSumChunk = 4096;
 
 class FlatAdam : public FlatOptimizer {
  public:
   FlatAdam(const plan::Optimizer& spec, torch::Tensor params, torch::Tensor grads)
-      : spec_(spec),
-        params_(std::move(params)),
-        grads_(std::move(grads)),
+      : FlatOptimizer(std::move(params), std::move(grads)),
+        spec_(spec),
         exp_avg_(torch::zeros_like(params_)),
         exp_avg_sq_(torch::zeros_like(params_)) {}
-
-  void Step() override {
-    ++steps_;
-    // torch.optim computes the bias corrections in double, then applies them as float scalars.
-    const double bias_correction1 = 1 - std::pow(spec_.beta1, static_cast<double>(steps_));
-    const double bias_correction2 = 1 - std::pow(spec_.beta2, static_cast<double>(steps_));
-    kernels::AdamScalars s;
-    s.beta1 = static_cast<float>(spec_.beta1);
-    s.beta2 = static_cast<float>(spec_.beta2);
-    s.eps = static_cast<float>(spec_.eps);
-    s.weight_decay = static_cast<float>(spec_.weight_decay);
-    s.step_size = static_cast<float>(spec_.lr / bias_correction1);
-    s.inv_sqrt_bias_correction2 = static_cast<float>(1.0 / std::sqrt(bias_correction2));
-    float* p = params_.data_ptr<float>();
-    const float* g = grads_.data_ptr<float>();
-    float* m = exp_avg_.data_ptr<float>();
-    float* v = exp_avg_sq_.data_ptr<float>();
-    at::parallel_for(0, params_.numel(), kGrain, [&](int64_t begin, int64_t end) {
-      kernels::AdamUpdate(p + begin, g + begin, m + begin, v + begin, end - begin, s);
-    });
-  }
 
   const char* kind() const override { return "adam"; }
 
@@ -56,35 +39,52 @@ class FlatAdam : public FlatOptimizer {
   }
 
  private:
+  void BeginStep() override {
+    ++steps_;
+    // torch.optim computes the bias corrections in double, then applies them as float scalars.
+    const double bias_correction1 = 1 - std::pow(spec_.beta1, static_cast<double>(steps_));
+    const double bias_correction2 = 1 - std::pow(spec_.beta2, static_cast<double>(steps_));
+    s_.beta1 = static_cast<float>(spec_.beta1);
+    s_.beta2 = static_cast<float>(spec_.beta2);
+    s_.eps = static_cast<float>(spec_.eps);
+    s_.weight_decay = static_cast<float>(spec_.weight_decay);
+    s_.step_size = static_cast<float>(spec_.lr / bias_correction1);
+    s_.inv_sqrt_bias_correction2 = static_cast<float>(1.0 / std::sqrt(bias_correction2));
+  }
+
+  void Update(const float* grads, int64_t begin, int64_t count) override {
+    kernels::AdamUpdate(params_.data_ptr<float>() + begin, grads, exp_avg_.data_ptr<float>() + begin,
+                        exp_avg_sq_.data_ptr<float>() + begin, count, s_);
+  }
+
   plan::Optimizer spec_;
-  torch::Tensor params_, grads_, exp_avg_, exp_avg_sq_;
+  torch::Tensor exp_avg_, exp_avg_sq_;
+  kernels::AdamScalars s_{};
 };
 
 class FlatSgd : public FlatOptimizer {
  public:
   FlatSgd(const plan::Optimizer& spec, torch::Tensor params, torch::Tensor grads)
-      : spec_(spec), params_(std::move(params)), grads_(std::move(grads)), momentum_(torch::zeros_like(params_)) {}
-
-  void Step() override {
-    // torch.optim.SGD starts the momentum buffer at the first gradient, not at zero.
-    float* p = params_.data_ptr<float>();
-    const float* g = grads_.data_ptr<float>();
-    float* buf = momentum_.data_ptr<float>();
-    const bool first = steps_ == 0;
-    at::parallel_for(0, params_.numel(), kGrain, [&](int64_t begin, int64_t end) {
-      kernels::SgdUpdate(p + begin, g + begin, buf + begin, end - begin, static_cast<float>(spec_.lr),
-                         static_cast<float>(spec_.momentum), static_cast<float>(spec_.weight_decay), first);
-    });
-    ++steps_;
-  }
+      : FlatOptimizer(std::move(params), std::move(grads)), spec_(spec), momentum_(torch::zeros_like(params_)) {}
 
   const char* kind() const override { return "sgd"; }
 
   std::vector<std::pair<std::string, torch::Tensor>> State() const override { return {{"momentum", momentum_}}; }
 
  private:
+  void BeginStep() override {}
+
+  void Update(const float* grads, int64_t begin, int64_t count) override {
+    // torch.optim.SGD starts the momentum buffer at the first gradient, not at zero.
+    kernels::SgdUpdate(params_.data_ptr<float>() + begin, grads, momentum_.data_ptr<float>() + begin, count,
+                       static_cast<float>(spec_.lr), static_cast<float>(spec_.momentum),
+                       static_cast<float>(spec_.weight_decay), steps_ == 0);
+  }
+
+  void EndStep() override { ++steps_; }
+
   plan::Optimizer spec_;
-  torch::Tensor params_, grads_, momentum_;
+  torch::Tensor momentum_;
 };
 
 std::optional<OptimizerError> Check(const plan::Optimizer& spec) {
@@ -108,6 +108,28 @@ std::optional<OptimizerError> Check(const plan::Optimizer& spec) {
 }  // namespace
 
 std::string OptimizerError::ToString() const { return fmt::format("{}: {}", field, message); }
+
+void FlatOptimizer::Step() {
+  BeginStep();
+  const float* g = grads_.data_ptr<float>();
+  at::parallel_for(0, params_.numel(), kGrain, [&](int64_t begin, int64_t end) { Update(g + begin, begin, end - begin); });
+  EndStep();
+}
+
+void FlatOptimizer::StepSummed(const float* const* parts, int count) {
+  TORCH_CHECK(count >= 1, "StepSummed: no gradient parts");
+  BeginStep();
+  summed_.resize(static_cast<size_t>(kSumChunk));  // once: later calls allocate nothing
+  const int64_t n = params_.numel();
+  for (int64_t begin = 0; begin < n; begin += kSumChunk) {
+    const int64_t len = std::min(kSumChunk, n - begin);
+    float* g = summed_.data();
+    std::memcpy(g, parts[0] + begin, static_cast<size_t>(len) * sizeof(float));
+    for (int r = 1; r < count; ++r) kernels::Accumulate(g, parts[r] + begin, len);
+    Update(g, begin, len);
+  }
+  EndStep();
+}
 
 OptimizerResult MakeOptimizer(const plan::Optimizer& spec, torch::Tensor params, torch::Tensor grads) {
   if (spec.kind != "adam" && spec.kind != "sgd") {

@@ -29,7 +29,13 @@ class FlatOptimizer {
   virtual ~FlatOptimizer() = default;
   // Updates the parameters in place from the current gradients, in one fused
   // pass over the flat buffers; the gradient buffer is left as it was.
-  virtual void Step() = 0;
+  void Step();
+  // The same with the gradient given as the sum of `count` buffers of the
+  // parameters' size, added in order (parts[0] + parts[1] + ...) chunk by
+  // chunk as the update goes: the ranks' contributions in shared memory
+  // are summed and applied in one pass, with no gradient buffer between.
+  // Bitwise the same update as summing into the gradient buffer first.
+  void StepSummed(const float* const* parts, int count);
   virtual const char* kind() const = 0;
   // The state buffers themselves, by name, for checkpoints: writing into them
   // restores a state.
@@ -39,7 +45,18 @@ class FlatOptimizer {
   void set_steps(int64_t steps) { steps_ = steps; }
 
  protected:
+  FlatOptimizer(torch::Tensor params, torch::Tensor grads) : params_(std::move(params)), grads_(std::move(grads)) {}
+  // Per step, before the updates: the step's scalars (bias corrections).
+  virtual void BeginStep() = 0;
+  // Updates params[begin, begin + count) from `grads` (the gradients of
+  // those elements, grads[0] being element `begin`'s).
+  virtual void Update(const float* grads, int64_t begin, int64_t count) = 0;
+  // Per step, after the updates.
+  virtual void EndStep() {}
+
+  torch::Tensor params_, grads_;
   int64_t steps_ = 0;
+  std::vector<float> summed_;  // StepSummed's chunk: small enough to stay in L1
 };
 
 struct OptimizerResult {

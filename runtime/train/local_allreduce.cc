@@ -30,7 +30,7 @@ namespace {
 
 constexpr size_t kAlign = 64;           // a cache line: no two ranks' data share one
 constexpr int kNameBytes = 64;          // the segment's name, broadcast as bytes
-constexpr std::chrono::microseconds kSpinBudget{500};  // then sleep: see Barrier
+constexpr std::chrono::microseconds kSpinBudget{5000};  // then sleep: see Barrier
 constexpr int kSpinsPerClockCheck = 64;
 // A sleeping rank wakes at least this often to check its peers and the deadline.
 constexpr std::chrono::milliseconds kSleepSlice{10};
@@ -203,6 +203,22 @@ void LocalAllreduce::Barrier(std::atomic<uint32_t>* reset) {
     header_->sleepers.fetch_sub(1);
     CheckPeers(deadline);
   }
+}
+
+float* LocalAllreduce::ContributionSlot() {
+  return slots_ + (static_cast<int64_t>(parity_) * world_ + rank_) * stride_;
+}
+
+LocalAllreduce::Parts LocalAllreduce::Exchange(bool vote) {
+  // As SumInPlace, without its copies: see there why one barrier suffices.
+  const int parity = parity_;
+  parity_ ^= 1;
+  if (vote) header_->votes[parity].fetch_or(1);
+  Barrier(&header_->votes[parity ^ 1]);
+  const float* set = slots_ + static_cast<int64_t>(parity) * world_ * stride_;
+  parts_.resize(static_cast<size_t>(world_));
+  for (int r = 0; r < world_; ++r) parts_[r] = set + r * stride_;
+  return Parts{parts_.data(), world_, header_->votes[parity].load() != 0};
 }
 
 bool LocalAllreduce::SumInPlace(float* data, bool vote) {

@@ -19,6 +19,7 @@
 #include <chrono>
 #include <cstdint>
 #include <memory>
+#include <vector>
 #include <string>
 
 #include "runtime/train/comm.h"
@@ -45,6 +46,19 @@ class LocalAllreduce {
   // on the allreduce it needs anyway instead of a separate collective.
   bool SumInPlace(float* data, bool vote = false);
 
+  // The same exchange without the copies, for a caller that can write its
+  // contribution in place and consume the sum as it goes (the optimizer's
+  // StepSummed): write count floats to ContributionSlot(), then call
+  // Exchange (collective). Its parts stay valid until the next Exchange
+  // returns, i.e. while this rank does not start the call after next.
+  float* ContributionSlot();
+  struct Parts {
+    const float* const* data;  // world buffers, rank 0's first
+    int count;
+    bool any_vote;
+  };
+  Parts Exchange(bool vote = false);
+
  private:
   struct Header;
   LocalAllreduce(int rank, int world, int64_t count, std::chrono::milliseconds timeout, void* base, size_t bytes);
@@ -62,6 +76,7 @@ class LocalAllreduce {
   float* slots_;    // 2 x world_ x stride_ floats: each rank's contribution, double-buffered
   int64_t stride_;
   int parity_ = 0;  // which half of the slots this call uses
+  std::vector<const float*> parts_;  // Exchange's answer, reused
   bool watch_pids_ = false;  // the peers' pids are visible from here
 };
 

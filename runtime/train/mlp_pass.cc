@@ -92,13 +92,15 @@ double MlpPass::PassLane(Lane& lane, const float* x, const int64_t* labels, int6
   return loss_sum;
 }
 
-double MlpPass::ForwardBackward(const float* x, const int64_t* labels, int64_t rows, float grad_multiplier) {
+double MlpPass::ForwardBackward(const float* x, const int64_t* labels, int64_t rows, float grad_multiplier,
+                                float* grads_out) {
+  float* const target = grads_out != nullptr ? grads_out : grads_;
   // Every row's loss carries weight 1/rows in the mean, whichever lane computes it.
   const float grad_scale = grad_multiplier / static_cast<float>(rows);
   const int lanes = LanesFor(rows);
   last_lanes_ = lanes;
   if (static_cast<int>(lanes_.size()) < lanes) lanes_.resize(lanes);  // before any thread touches them
-  if (lanes == 1) return PassLane(lanes_[0], x, labels, rows, grad_scale, grads_) / static_cast<double>(rows);
+  if (lanes == 1) return PassLane(lanes_[0], x, labels, rows, grad_scale, target) / static_cast<double>(rows);
 
   const int64_t features = layers_.front().in;
   std::vector<double>& losses = lane_losses_;
@@ -108,13 +110,13 @@ double MlpPass::ForwardBackward(const float* x, const int64_t* labels, int64_t r
       const int64_t first = rows * l / lanes, last = rows * (l + 1) / lanes;
       Lane& lane = lanes_[l];
       if (l > 0 && static_cast<int64_t>(lane.grads.size()) < num_params_) lane.grads.resize(num_params_);
-      float* grads = l == 0 ? grads_ : lane.grads.data();
+      float* grads = l == 0 ? target : lane.grads.data();
       losses[l] = PassLane(lane, x + first * features, labels + first, last - first, grad_scale, grads);
     }
   });
   // Lane 0 wrote into the flat buffer; add the others' gradients to it, on
   // this thread: ~10 us, less than another fork/join could cost.
-  for (int l = 1; l < lanes; ++l) kernels::Accumulate(grads_, lanes_[l].grads.data(), num_params_);
+  for (int l = 1; l < lanes; ++l) kernels::Accumulate(target, lanes_[l].grads.data(), num_params_);
   double loss_sum = 0;
   for (double loss : losses) loss_sum += loss;
   return loss_sum / static_cast<double>(rows);

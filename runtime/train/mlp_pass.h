@@ -43,7 +43,12 @@ class MlpPass {
   // single-threaded BLAS; the lanes' gradients are then summed. For this
   // model's small matrices that scales far better than threading each GEMM
   // (5 fork/joins a step, each a chance to wait on a descheduled thread).
-  double ForwardBackward(const float* x, const int64_t* labels, int64_t rows, float grad_multiplier = 1.0f);
+  //
+  // `grads_out`: where the gradient goes instead of the model's flat
+  // gradient buffer (a buffer of num_parameters floats, e.g. this rank's
+  // slot in shared memory), or null for the model's own.
+  double ForwardBackward(const float* x, const int64_t* labels, int64_t rows, float grad_multiplier = 1.0f,
+                         float* grads_out = nullptr);
 
   // Logits [rows x classes] for `x`; the pointer is valid until the next call.
   const float* Forward(const float* x, int64_t rows);

@@ -12,28 +12,29 @@ constexpr int64_t kEvalChunk = 2048;
 
 double TrainStep::Run(const float* x, const int64_t* labels, int64_t rows, bool stop_vote) {
   const int world = comm_.world_size();
-  // Pre-dividing the gradient by the world size makes the allreduce's SUM the
-  // average, with no extra pass over the buffer.
-  double loss = pass_.ForwardBackward(x, labels, rows, 1.0f / static_cast<float>(world));
-  stop_voted_ = stop_vote;
-  if (world > 1) SyncGradients(stop_vote);
-  optimizer_.Step();
-  return loss;
-}
-
-void TrainStep::SyncGradients(bool stop_vote) {
-  torch::Tensor& grads = model_.flat_grads();
-  if (!sync_chosen_) {
+  if (world > 1 && !sync_chosen_) {  // collective, so before anything can differ between ranks
     sync_chosen_ = true;
     if (options_.sync == GradientSync::kAuto) {
-      local_ = LocalAllreduce::Create(comm_, grads.numel(), options_.local_timeout);
+      local_ = LocalAllreduce::Create(comm_, model_.flat_grads().numel(), options_.local_timeout);
     }
   }
+  // Pre-dividing the gradient by the world size makes the allreduce's SUM the
+  // average, with no extra pass over the buffer.
+  const float multiplier = 1.0f / static_cast<float>(world);
+  stop_voted_ = stop_vote;
   if (local_) {
-    stop_voted_ = local_->SumInPlace(grads.data_ptr<float>(), stop_vote);
-  } else {
-    comm_.AllreduceSum(grads);
+    // Backward writes straight into this rank's shared slot; the optimizer
+    // sums the ranks' slots as it updates: no copy in, no copy out.
+    double loss = pass_.ForwardBackward(x, labels, rows, multiplier, local_->ContributionSlot());
+    LocalAllreduce::Parts parts = local_->Exchange(stop_vote);
+    stop_voted_ = parts.any_vote;
+    optimizer_.StepSummed(parts.data, parts.count);
+    return loss;
   }
+  double loss = pass_.ForwardBackward(x, labels, rows, multiplier);
+  if (world > 1) comm_.AllreduceSum(model_.flat_grads());
+  optimizer_.Step();
+  return loss;
 }
 
 double TrainStep::Run(const torch::Tensor& x, const torch::Tensor& y) {

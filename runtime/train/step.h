@@ -51,7 +51,9 @@ class TrainStep {
   // The same on tensors: x float32 [rows, input_size], y int64 [rows].
   double Run(const torch::Tensor& x, const torch::Tensor& y);
 
-  // After the first step: whether gradients go through shared memory.
+  // After the first step: whether gradients go through shared memory (then
+  // the model's flat gradient buffer is not used: each rank's gradient is
+  // in its shared slot, and the optimizer applies their sum).
   bool uses_shared_memory() const { return local_ != nullptr; }
 
   // After a step: whether it carried the ranks' stop votes (the same answer
@@ -60,7 +62,6 @@ class TrainStep {
   bool stop_voted() const { return stop_voted_; }
 
  private:
-  void SyncGradients(bool stop_vote);
 
   model::Mlp& model_;
   FlatOptimizer& optimizer_;

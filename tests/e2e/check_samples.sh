@@ -9,13 +9,20 @@ shift 2
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 status=0
+# Heat's validator lives beside the checkout (../shared/heat-validate). Without
+# it everything else still runs, and the test reports itself skipped (77).
+have_validator=1
+if [[ ! -f $validator ]]; then
+  echo "Heat's validator is not at $validator: templates are not validated (set -DDML_HEAT_VALIDATE)"
+  have_validator=0
+fi
 for sample in "$@"; do
   name=$(basename "$sample" .dml)
   out="$work/$name"
   "$dmlc" build "$sample" -o "$out"
   for template in "$out"/*.heat.yaml; do
     echo "== $template"
-    if ! /usr/bin/python3 "$validator" "$template"; then status=1; fi
+    if ((have_validator)) && ! /usr/bin/python3 "$validator" "$template"; then status=1; fi
     # The scripts are the `template` of each user_data str_replace, with the
     # Heat-side tokens replaced by plausible values as Heat would.
     /usr/bin/python3 "$(dirname "$0")/extract_boot_scripts.py" "$template" "$out/scripts"
@@ -39,4 +46,5 @@ for sample in "$@"; do
     fi
   done
 done
+if ((status == 0 && !have_validator)); then exit 77; fi
 exit $status

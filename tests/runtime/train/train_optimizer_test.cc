@@ -55,6 +55,55 @@ TEST(TrainOptimizer, PlainSgdMatchesTorch) {
   ExpectSameAsTorch<torch::optim::SGD>(spec, torch::optim::SGDOptions(0.1));
 }
 
+// StepSummed (the ranks' gradients summed as the update goes) is bitwise the
+// update of Step on their sum, for one, two and three parts and a size that
+// is not a multiple of its chunk.
+void ExpectSummedStepIsTheSame(const plan::Optimizer& spec) {
+  constexpr int64_t kSize = 10000;
+  for (int count = 1; count <= 3; ++count) {
+    torch::manual_seed(9);
+    torch::Tensor start = torch::randn({kSize});
+    torch::Tensor a = start.clone(), a_grads = torch::zeros({kSize});
+    torch::Tensor b = start.clone(), b_grads = torch::zeros({kSize});
+    auto summed = std::move(MakeOptimizer(spec, a, a_grads).optimizer);
+    auto plain = std::move(MakeOptimizer(spec, b, b_grads).optimizer);
+    for (int step = 0; step < kSteps; ++step) {
+      std::vector<torch::Tensor> parts;
+      std::vector<const float*> pointers;
+      for (int r = 0; r < count; ++r) {
+        parts.push_back(torch::randn({kSize}));
+        pointers.push_back(parts.back().data_ptr<float>());
+      }
+      b_grads.copy_(parts[0]);
+      for (int r = 1; r < count; ++r) b_grads.add_(parts[r]);  // in order, as StepSummed adds
+      summed->StepSummed(pointers.data(), count);
+      plain->Step();
+      ASSERT_TRUE(torch::equal(a, b)) << spec.kind << ", " << count << " parts, step " << step;
+    }
+    EXPECT_EQ(summed->steps(), kSteps);
+    for (auto& [name, state] : summed->State()) {
+      for (auto& [other_name, other] : plain->State()) {
+        if (name == other_name) EXPECT_TRUE(torch::equal(state, other)) << name;
+      }
+    }
+  }
+}
+
+TEST(TrainOptimizer, SummedAdamStepIsBitwiseTheSame) {
+  plan::Optimizer adam;
+  adam.kind = "adam";
+  adam.weight_decay = 0.01;
+  ExpectSummedStepIsTheSame(adam);
+}
+
+TEST(TrainOptimizer, SummedSgdStepIsBitwiseTheSame) {
+  plan::Optimizer sgd;
+  sgd.kind = "sgd";
+  sgd.lr = 0.1;
+  sgd.momentum = 0.9;
+  ExpectSummedStepIsTheSame(sgd);
+}
+
 TEST(TrainOptimizer, UnknownKindNamesTheField) {
   plan::Optimizer spec;
   spec.kind = "lbfgs";
