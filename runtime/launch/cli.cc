@@ -31,8 +31,8 @@ void AddJobFlags(CLI::App& command, LaunchOptions& options) {
   command.add_option("--workdir", options.workdir,
                      "Command jobs: where the repository is cloned")
       ->capture_default_str();
-  command.add_flag("!--no-pin", options.pin,
-                   "Training: leave the ranks to the scheduler instead of giving each its own cores");
+  command.add_flag_callback("--no-pin", [&options] { options.pin = false; },
+                            "Training: leave the ranks to the scheduler instead of giving each its own cores");
   command.add_flag("--resume", options.resume,
                    "Training: continue from the checkpoint (same weights as an uninterrupted run)");
   command.add_option("--checkpoint-dir", options.checkpoint_dir,

@@ -1,5 +1,8 @@
 // `dmlrun local` on a training plan: two rank processes rendezvous over
 // loopback, train on a tiny IDX dataset written here, and report a result.
+#include <sched.h>
+
+#include <algorithm>
 #include <filesystem>
 #include <fstream>
 #include <sstream>
@@ -107,6 +110,36 @@ TEST(LaunchTrainJob, TwoRanksTrainOverLoopback) {
   double accuracy = last.value("test_accuracy", -1.0);
   EXPECT_GE(accuracy, 0.0);
   EXPECT_LE(accuracy, 1.0);
+}
+
+// More threads than the cores allow are capped with a note; two ranks are
+// pinned to their own cores when there are two, and not with --no-pin.
+TEST(LaunchTrainJob, ThreadsAreCappedAndRanksPinned) {
+  TempDir dir;
+  WriteIdx(dir.path(), "train", kTrainSize);
+  WriteIdx(dir.path(), "test", kTestSize);
+  std::string plan_path = dir.File("tiny.plan.yaml");
+  WriteFile(plan_path, plan::SerializePlan(TrainPlan(dir.path())));
+  // As dmlrun counts them (this test binary does not link its LibTorch side).
+  cpu_set_t set;
+  CPU_ZERO(&set);
+  ASSERT_EQ(sched_getaffinity(0, sizeof set, &set), 0);
+  const int cores = CPU_COUNT(&set);
+  const int fair = std::max(1, cores / 2);
+
+  std::string log;
+  int status = RunCommand({kDmlrun, "local", plan_path, "--epochs", "1", "--threads", "1000"}, dir, &log);
+  ASSERT_EQ(status, 0) << log;
+  EXPECT_NE(log.find("1000 thread(s) per rank asked for"), std::string::npos) << log;
+  EXPECT_NE(log.find("2 rank(s) x " + std::to_string(fair) + " thread(s) on " + std::to_string(cores) + " core(s)"),
+            std::string::npos)
+      << log;
+  if (cores >= 2) EXPECT_NE(log.find("dmlrun: pinned rank 0 -> cpu "), std::string::npos) << log;
+
+  log.clear();
+  status = RunCommand({kDmlrun, "local", plan_path, "--epochs", "1", "--no-pin"}, dir, &log);
+  ASSERT_EQ(status, 0) << log;
+  EXPECT_EQ(log.find("pinned"), std::string::npos) << log;
 }
 
 TEST(LaunchTrainJob, MissingDatasetFailsTheJobWithTheFileNamed) {
