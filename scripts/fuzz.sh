@@ -59,9 +59,11 @@ fi
 # ---- build (incremental after the first time)
 flags="-O1 -g -fno-omit-frame-pointer -fsanitize=address,undefined -fsanitize=fuzzer-no-link -fno-sanitize-recover=undefined"
 if [[ ! -f "$build/CMakeCache.txt" ]]; then
+  # The log goes inside the build directory: nothing lands in the checkout.
+  mkdir -p "$build"
   cmake -S "$root" -B "$build" -DCMAKE_BUILD_TYPE=Debug -DCMAKE_CXX_COMPILER=clang++ \
-    -DCMAKE_CXX_FLAGS="$flags" -DDML_FUZZ=ON >"$build.configure.log" 2>&1 ||
-    { cat "$build.configure.log" >&2; echo "fuzz: cmake failed" >&2; exit 2; }
+    -DCMAKE_CXX_FLAGS="$flags" -DDML_FUZZ=ON >"$build/configure.log" 2>&1 ||
+    { cat "$build/configure.log" >&2; echo "fuzz: cmake failed" >&2; exit 2; }
 fi
 cmake --build "$build" --target dmlc_fuzz -j "$(nproc)" >"$build/fuzz-build.log" 2>&1 ||
   { tail -50 "$build/fuzz-build.log" >&2; echo "fuzz: the build failed" >&2; exit 2; }
