@@ -157,6 +157,7 @@ LocalAllreduce::LocalAllreduce(int rank, int world, int64_t count, std::chrono::
       header_(static_cast<Header*>(base)),
       stride_(RoundUp(count, kAlign / sizeof(float))) {
   slots_ = reinterpret_cast<float*>(static_cast<char*>(base) + RoundUp(sizeof(Header), kAlign));
+  parts_.resize(static_cast<size_t>(world_));  // Exchange's answer, allocated once
 }
 
 LocalAllreduce::~LocalAllreduce() { munmap(base_, bytes_); }
@@ -210,18 +211,6 @@ float* LocalAllreduce::ContributionSlot() {
 }
 
 LocalAllreduce::Parts LocalAllreduce::Exchange(bool vote) {
-  // As SumInPlace, without its copies: see there why one barrier suffices.
-  const int parity = parity_;
-  parity_ ^= 1;
-  if (vote) header_->votes[parity].fetch_or(1);
-  Barrier(&header_->votes[parity ^ 1]);
-  const float* set = slots_ + static_cast<int64_t>(parity) * world_ * stride_;
-  parts_.resize(static_cast<size_t>(world_));
-  for (int r = 0; r < world_; ++r) parts_[r] = set + r * stride_;
-  return Parts{parts_.data(), world_, header_->votes[parity].load() != 0};
-}
-
-bool LocalAllreduce::SumInPlace(float* data, bool vote) {
   // Calls alternate between two sets of slots (and of vote words). A rank
   // writes a set again two calls later, after the barrier of the call in
   // between, which no rank passes before every rank has finished reading
@@ -230,16 +219,21 @@ bool LocalAllreduce::SumInPlace(float* data, bool vote) {
   // previous call's vote word, ready for the call after this one.
   const int parity = parity_;
   parity_ ^= 1;
-  float* set = slots_ + static_cast<int64_t>(parity) * world_ * stride_;
-  const size_t bytes = static_cast<size_t>(count_) * sizeof(float);
-  std::memcpy(set + rank_ * stride_, data, bytes);
   if (vote) header_->votes[parity].fetch_or(1);
   Barrier(&header_->votes[parity ^ 1]);
-  const bool any_vote = header_->votes[parity].load() != 0;
+  const float* set = slots_ + static_cast<int64_t>(parity) * world_ * stride_;
+  for (int r = 0; r < world_; ++r) parts_[r] = set + r * stride_;
+  return Parts{parts_.data(), world_, header_->votes[parity].load() != 0};
+}
+
+bool LocalAllreduce::SumInPlace(float* data, bool vote) {
+  const size_t bytes = static_cast<size_t>(count_) * sizeof(float);
+  std::memcpy(ContributionSlot(), data, bytes);
+  const Parts parts = Exchange(vote);
   // slot 0 + slot 1 + ... in this order on every rank: identical sums.
-  if (rank_ != 0) std::memcpy(data, set, bytes);
-  for (int r = 1; r < world_; ++r) kernels::Accumulate(data, set + r * stride_, count_);
-  return any_vote;
+  if (rank_ != 0) std::memcpy(data, parts.data[0], bytes);
+  for (int r = 1; r < world_; ++r) kernels::Accumulate(data, parts.data[r], count_);
+  return parts.any_vote;
 }
 
 }  // namespace dml::train

@@ -76,7 +76,7 @@ class LocalAllreduce {
   float* slots_;    // 2 x world_ x stride_ floats: each rank's contribution, double-buffered
   int64_t stride_;
   int parity_ = 0;  // which half of the slots this call uses
-  std::vector<const float*> parts_;  // Exchange's answer, reused
+  std::vector<const float*> parts_;  // Exchange's answer: world_ pointers, reused
   bool watch_pids_ = false;  // the peers' pids are visible from here
 };
 

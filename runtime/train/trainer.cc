@@ -124,6 +124,9 @@ class Trainer {
     }
     // Reused by every step: the batch is gathered into these, never allocated.
     batch_.emplace(spec_.batch_per_rank, data_.features);
+    // One for the whole run: its pass buffers and its shared-memory segment
+    // (set up collectively on the first step) serve every epoch.
+    step_.emplace(*model_, *optimizer_, comm_);
     return std::nullopt;
   }
 
@@ -157,7 +160,7 @@ class Trainer {
         data::ShardIndices(n, comm_.rank(), comm_.world_size(), spec_.seed, static_cast<int64_t>(epoch));
     const int64_t shard = indices.size(0);
     const int64_t steps = data::StepsPerEpoch(n, comm_.world_size(), batch);
-    TrainStep step(*model_, *optimizer_, comm_);
+    TrainStep& step = *step_;
     const int64_t* shard_indices = indices.data_ptr<int64_t>();
     double loss_sum = loss_carry;
     int64_t rows = 0;
@@ -331,6 +334,7 @@ class Trainer {
   data::IdxDataset data_;
   MetricsWriter metrics_;
   std::optional<data::BatchBuffer> batch_;  // every step's samples are gathered here
+  std::optional<TrainStep> step_;
   int64_t total_samples_ = 0;
   ResumePoint resume_;                     // where this run started
   std::optional<int64_t> stopped_after_;  // steps done in the epoch when a stop was agreed
