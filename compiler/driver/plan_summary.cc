@@ -35,9 +35,8 @@ std::string Range(int64_t first, int64_t count) {
 // default of the stack parameter it comes from.
 std::string Shown(const ir::Value& value, const ir::Deployment& deployment) {
   if (!value.is_param()) return value.literal;
-  for (const ir::HeatParam& p : deployment.params) {
-    if (p.name == value.param && p.default_value) return *p.default_value;
-  }
+  const ir::HeatParam* p = deployment.Param(value.param);
+  if (p != nullptr && p->default_value) return *p->default_value;
   return "(stack parameter `" + value.param + "`)";
 }
 

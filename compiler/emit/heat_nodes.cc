@@ -22,10 +22,8 @@ void WriteDependsOn(YAML::Emitter& out, const std::vector<std::string>& resource
 }
 
 bool IsBoolean(const ir::Deployment& d, const std::string& param) {
-  for (const ir::HeatParam& p : d.params) {
-    if (p.name == param) return p.type == ir::ParamType::kBoolean;
-  }
-  return false;
+  const ir::HeatParam* p = d.Param(param);
+  return p != nullptr && p->type == ir::ParamType::kBoolean;
 }
 
 // str_replace writes a boolean parameter as Python does ("True"); yaql's

@@ -113,6 +113,14 @@ struct Deployment {
   plan::Plan plan;
   std::vector<TextParam> text_params;
   std::optional<DatasetDigests> dataset_sha256;
+
+  // The stack parameter `name`, or null.
+  const HeatParam* Param(const std::string& name) const {
+    for (const HeatParam& p : params) {
+      if (p.name == name) return &p;
+    }
+    return nullptr;
+  }
 };
 
 }  // namespace dml::ir

@@ -12,11 +12,6 @@ constexpr size_t kSha256HexDigits = 64;
 // Hosts known to serve every repository over https at the same path.
 constexpr const char* kKnownGitHosts[] = {"github.com", "gitlab.com", "bitbucket.org"};
 
-const Value* Block(const Value& parent, const char* name) {
-  const Value* v = parent.Field(name);
-  return v && v->kind == ValueKind::kRecord ? v : nullptr;
-}
-
 std::string Plural(int64_t n, const char* one, const char* many) {
   return std::to_string(n) + " " + (n == 1 ? one : many);
 }
@@ -72,7 +67,7 @@ const GroupShape* CountSite(const ClusterShape& shape) {
 void CheckSubnet(const Value& cluster, const ClusterShape& shape, diag::DiagnosticSink& sink) {
   if (!shape.cidr) return;
   const net::Cidr& cidr = *shape.cidr;
-  const Value* network = Block(cluster, "network");
+  const Value* network = BlockField(cluster, "network");
   const Value* cidr_value = network ? network->Field("cidr") : nullptr;
   if (cidr.HasHostBits() && cidr_value) {
     sink.Report({diag::Kind::value_out_of_range, cidr_value->range,
@@ -164,7 +159,7 @@ void CheckCluster(const Value& cluster, diag::DiagnosticSink& sink) {
   CheckSubnet(cluster, shape, sink);
   for (const GroupShape& group : shape.groups) CheckProcsAgainstFlavor(group, sink);
   CheckQuotas(cluster, shape, sink);
-  const Value* runtime = Block(cluster, "runtime");
+  const Value* runtime = BlockField(cluster, "runtime");
   if (runtime == nullptr) return;
   CheckRepoUrl(runtime->Field("url"), "runtime url", sink);
   const Value* source = runtime->Field("source");

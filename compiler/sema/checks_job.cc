@@ -13,16 +13,6 @@ namespace {
 constexpr const char* kRuntimeModels[] = {"mlp"};
 constexpr const char* kRuntimeOptimizers[] = {"adam", "sgd"};
 
-const Value* Block(const Value& parent, const char* name) {
-  const Value* v = parent.Field(name);
-  return v && v->kind == ValueKind::kRecord ? v : nullptr;
-}
-
-int64_t IntOr(const Value* block, const char* field, int64_t fallback) {
-  const Value* v = block ? block->Field(field) : nullptr;
-  return v && v->kind == ValueKind::kInt ? v->int_value : fallback;
-}
-
 template <size_t N>
 bool Supported(const char* const (&known)[N], const std::string& kind) {
   return std::find_if(std::begin(known), std::end(known), [&](const char* k) { return kind == k; }) !=
@@ -41,13 +31,13 @@ std::string List(const char* const (&known)[N]) {
 }
 
 void CheckRuntimeSupport(const Value& train, diag::DiagnosticSink& sink) {
-  const Value* model = Block(train, "model");
+  const Value* model = BlockField(train, "model");
   if (model && !Supported(kRuntimeModels, model->record_type)) {
     sink.Report({diag::Kind::unsupported_by_runtime, model->range,
                  "dmlrun cannot train a `" + model->record_type + "` model yet", {},
                  {"so far dmlrun trains " + List(kRuntimeModels)}});
   }
-  const Value* optimizer = Block(train, "optimizer");
+  const Value* optimizer = BlockField(train, "optimizer");
   if (optimizer && !Supported(kRuntimeOptimizers, optimizer->record_type)) {
     std::vector<std::string> help = {"so far dmlrun has " + List(kRuntimeOptimizers)};
     if (optimizer->record_type == "adamw") {
@@ -88,7 +78,7 @@ bool IsDefault(const Value& block, const char* field) {
 }
 
 void CheckTimeouts(const Value& job, diag::DiagnosticSink& sink) {
-  const Value* timeouts = Block(job, "timeouts");
+  const Value* timeouts = BlockField(job, "timeouts");
   if (timeouts == nullptr) return;
   const Value* whole = timeouts->Field("job");
   for (const char* part : {"rendezvous", "collective"}) {
@@ -123,8 +113,8 @@ void CheckTimeouts(const Value& job, diag::DiagnosticSink& sink) {
 
 // The digests of the dataset's files, when it gives them (64 hex digits each).
 void CheckDatasetDigests(const Value& train, diag::DiagnosticSink& sink) {
-  const Value* dataset = Block(train, "dataset");
-  const Value* sha = dataset ? Block(*dataset, "sha256") : nullptr;
+  const Value* dataset = BlockField(train, "dataset");
+  const Value* sha = dataset ? BlockField(*dataset, "sha256") : nullptr;
   if (sha == nullptr) return;
   for (const FieldValue& file : sha->fields) {
     if (!file.value || file.value->kind != ValueKind::kString) continue;
@@ -141,7 +131,7 @@ void CheckBatch(const Value& train, const ClusterShape& shape, diag::DiagnosticS
   const Value* dataset = train.Field("dataset");
   std::optional<int64_t> world = shape.Ranks();
   if (!batch || !dataset || dataset->kind != ValueKind::kRecord || !world) return;
-  int64_t train_size = IntOr(dataset, "train_size", 0);
+  int64_t train_size = IntFieldOr(dataset, "train_size", 0);
   // batch x world > train_size, without overflowing for absurd inputs.
   if (train_size <= 0 || *world <= 0 || batch->int_value <= train_size / *world) return;
   int64_t global = 0;
@@ -166,9 +156,9 @@ void CheckBatch(const Value& train, const ClusterShape& shape, diag::DiagnosticS
 }  // namespace
 
 void CheckJob(const Value& job, const Value& cluster, diag::DiagnosticSink& sink) {
-  if (const Value* run = Block(job, "run")) CheckRepoUrl(run->Field("repo"), sink);
+  if (const Value* run = BlockField(job, "run")) CheckRepoUrl(run->Field("repo"), sink);
   CheckTimeouts(job, sink);
-  const Value* train = Block(job, "train");
+  const Value* train = BlockField(job, "train");
   if (train == nullptr) return;
   CheckRuntimeSupport(*train, sink);
   CheckDatasetDigests(*train, sink);
@@ -179,11 +169,11 @@ std::map<std::string, int64_t> CountLimits(const Value& cluster, const Value& jo
   ClusterShape shape = ShapeOf(cluster);
   std::map<std::string, int64_t> limits;
   const int64_t capacity = shape.cidr ? net::WorkerCapacity(*shape.cidr) : 0;
-  const Value* train = Block(job, "train");
+  const Value* train = BlockField(job, "train");
   const Value* batch = train ? train->Field("batch") : nullptr;
   const Value* dataset = train ? train->Field("dataset") : nullptr;
   const int64_t most_ranks = batch && batch->int_value > 0 && dataset && dataset->kind == ValueKind::kRecord
-                                 ? IntOr(dataset, "train_size", 0) / batch->int_value
+                                 ? IntFieldOr(dataset, "train_size", 0) / batch->int_value
                                  : -1;  // no limit
   for (const GroupShape& g : shape.groups) {
     const std::string* param = g.CountParam();

@@ -3,22 +3,12 @@
 namespace dml::sema {
 namespace {
 
-const Value* Block(const Value& parent, const char* name) {
-  const Value* v = parent.Field(name);
-  return v && v->kind == ValueKind::kRecord ? v : nullptr;
-}
-
-int64_t IntOr(const Value* block, const char* field, int64_t fallback) {
-  const Value* v = block ? block->Field(field) : nullptr;
-  return v && v->kind == ValueKind::kInt ? v->int_value : fallback;
-}
-
 GroupShape Group(std::string name, const Value* block, diag::SourceRange where, bool has_count) {
   GroupShape g;
   g.name = std::move(name);
   g.block = block;
   g.where = where;
-  g.procs = IntOr(block, "procs", 1);
+  g.procs = IntFieldOr(block, "procs", 1);
   g.flavor = block ? block->Field("flavor") : nullptr;
   if (!has_count) {
     g.nodes = 1;
@@ -82,7 +72,7 @@ std::optional<int64_t> ClusterShape::Ranks() const {
 
 ClusterShape ShapeOf(const Value& cluster) {
   ClusterShape shape;
-  const Value* network = Block(cluster, "network");
+  const Value* network = BlockField(cluster, "network");
   if (const Value* cidr = network ? network->Field("cidr") : nullptr) {
     shape.cidr = net::ParseCidr(cidr->text);
     shape.cidr_range = cidr->range;
@@ -103,9 +93,9 @@ ClusterShape ShapeOf(const Value& cluster) {
     return shape;
   }
   const FieldValue* master = cluster.FieldEntry("master");
-  shape.groups.push_back(Group("master", Block(cluster, "master"), master ? master->name_range : cluster.range, false));
+  shape.groups.push_back(Group("master", BlockField(cluster, "master"), master ? master->name_range : cluster.range, false));
   if (const FieldValue* workers = cluster.FieldEntry("workers")) {
-    shape.groups.push_back(Group("workers", Block(cluster, "workers"), workers->name_range, true));
+    shape.groups.push_back(Group("workers", BlockField(cluster, "workers"), workers->name_range, true));
   } else {
     GroupShape none = Group("workers", nullptr, cluster.range, false);
     none.nodes = 0;  // the master alone

@@ -75,6 +75,16 @@ const Value* Value::Field(const std::string& name) const {
   return entry ? entry->value.get() : nullptr;
 }
 
+const Value* BlockField(const Value& parent, const char* name) {
+  const Value* v = parent.Field(name);
+  return v && v->kind == ValueKind::kRecord ? v : nullptr;
+}
+
+int64_t IntFieldOr(const Value* block, const char* name, int64_t fallback) {
+  const Value* v = block ? block->Field(name) : nullptr;
+  return v && v->kind == ValueKind::kInt ? v->int_value : fallback;
+}
+
 Value* Value::MutableField(const std::string& name) {
   for (FieldValue& field : fields) {
     if (field.name == name) return field.value.get();

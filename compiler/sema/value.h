@@ -89,6 +89,11 @@ struct Value {
   }
 };
 
+// `parent`'s field `name` when it is a record (a block), else null.
+const Value* BlockField(const Value& parent, const char* name);
+// The int field `name` of `block` (which may be null), else `fallback`.
+int64_t IntFieldOr(const Value* block, const char* name, int64_t fallback);
+
 // A duration as users write it: "2h", "10m", "90s", "1.5s".
 std::string DurationText(double seconds);
 // A size as users write it: "4GiB", "512MiB", "1500MB", "7B".

@@ -16,13 +16,6 @@ namespace {
 using diag::Kind;
 using plan::ParamToken;
 
-const ir::HeatParam* FindParam(const ir::Deployment& d, const std::string& name) {
-  for (const ir::HeatParam& p : d.params) {
-    if (p.name == name) return &p;
-  }
-  return nullptr;
-}
-
 // kValidRun with `params` declared and its run block replaced by `run`.
 std::string RunJob(const std::string& params, const std::string& run) {
   std::string text = Replace(kValidRun, "param workers: int = 16", "param workers: int = 16\n" + params);
@@ -66,13 +59,13 @@ TEST(SemaDeployText, ParamsGoIntoEveryPlanTextFieldAsTokens) {
   // String params get the pattern that keeps the plan's YAML whole; numbers
   // and booleans are checked by their Heat type.
   for (const char* name : {"org", "tag"}) {
-    const ir::HeatParam* p = FindParam(d, name);
+    const ir::HeatParam* p = d.Param(name);
     ASSERT_NE(p, nullptr) << name;
     EXPECT_EQ(p->allowed_pattern, std::string(kPlanTextPattern)) << name;
     EXPECT_FALSE(p->allowed_pattern_description.empty());
   }
   for (const char* name : {"steps", "amp", "lr", "workers", "key_name"}) {
-    EXPECT_FALSE(FindParam(d, name)->allowed_pattern) << name;
+    EXPECT_FALSE(d.Param(name)->allowed_pattern) << name;
   }
 }
 
@@ -216,7 +209,7 @@ TEST(SemaParamRanges, FloatAndDurationParamsBecomeHeatNumberRanges) {
                            "param budget: duration = 90s in 1m..<2h\nparam scratch: size = 1GiB in 512MiB..\n"));
   ASSERT_EQ(c->Errors(), 0) << c->Rendered();
   const ir::Deployment& d = c->result.deployments[0];
-  const ir::HeatParam* lr = FindParam(d, "lr");
+  const ir::HeatParam* lr = d.Param("lr");
   ASSERT_NE(lr, nullptr);
   EXPECT_EQ(lr->type, ir::ParamType::kNumber);
   // Heat's range includes its ends: an excluded end becomes the next double
@@ -224,17 +217,17 @@ TEST(SemaParamRanges, FloatAndDurationParamsBecomeHeatNumberRanges) {
   EXPECT_EQ(lr->range_min, std::nextafter(0.0, 1.0));
   EXPECT_EQ(lr->range_max, std::nextafter(1.0, 0.0));
   EXPECT_NE(lr->description.find("more than 0 and less than 1"), std::string::npos) << lr->description;
-  const ir::HeatParam* warm = FindParam(d, "warm");
+  const ir::HeatParam* warm = d.Param("warm");
   EXPECT_EQ(warm->range_min, 1);
   EXPECT_EQ(warm->range_max, 4);
   EXPECT_EQ(warm->default_value, "2");
-  const ir::HeatParam* budget = FindParam(d, "budget");
+  const ir::HeatParam* budget = d.Param("budget");
   EXPECT_EQ(budget->type, ir::ParamType::kNumber);  // seconds, so that the range applies
   EXPECT_EQ(budget->default_value, "90");
   EXPECT_EQ(budget->range_min, 60);
   EXPECT_EQ(budget->range_max, std::nextafter(7200.0, 0.0));
   EXPECT_NE(budget->description.find("in seconds"), std::string::npos) << budget->description;
-  const ir::HeatParam* scratch = FindParam(d, "scratch");
+  const ir::HeatParam* scratch = d.Param("scratch");
   EXPECT_EQ(scratch->range_min, 512.0 * 1024 * 1024);
   EXPECT_FALSE(scratch->range_max);
 

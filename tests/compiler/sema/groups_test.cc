@@ -35,13 +35,6 @@ job j on hetero {
 }
 )";
 
-const ir::HeatParam* FindParam(const ir::Deployment& d, const std::string& name) {
-  for (const ir::HeatParam& p : d.params) {
-    if (p.name == name) return &p;
-  }
-  return nullptr;
-}
-
 TEST(SemaGroups, HeterogeneousGroupsLowerInRankOrder) {
   auto c = Compile(kGroups);
   ASSERT_EQ(c->Errors(), 0) << c->Rendered();
@@ -71,7 +64,7 @@ TEST(SemaGroups, HeterogeneousGroupsLowerInRankOrder) {
   EXPECT_EQ(nodes[1].first_global_rank, 2);
   EXPECT_EQ(nodes[4].group, "gpu");
   EXPECT_EQ(nodes[4].first_global_rank, 14);
-  const ir::HeatParam* gpus = FindParam(d, "gpus");
+  const ir::HeatParam* gpus = d.Param("gpus");
   ASSERT_NE(gpus, nullptr);
   EXPECT_EQ(gpus->range_max, 251 + 1 - 4);  // the /24 less head and cpu nodes
 }
@@ -82,7 +75,7 @@ TEST(SemaGroups, ALiteralReservationBecomesAParameter) {
   const ir::Deployment& d = c->result.deployments[0];
   ASSERT_TRUE(d.groups[2].reservation);
   EXPECT_EQ(d.groups[2].reservation->param, "gpu_reservation");
-  const ir::HeatParam* p = FindParam(d, "gpu_reservation");
+  const ir::HeatParam* p = d.Param("gpu_reservation");
   ASSERT_NE(p, nullptr);
   EXPECT_EQ(p->default_value, "3f2a-lease");
 }
@@ -119,7 +112,7 @@ TEST(SemaGroups, QuotasMustFitAndNarrowTheCountRange) {
   auto fits = Compile(Replace(kGroups, "network { cidr = 10.8.1.0/24 }",
                               "network { cidr = 10.8.1.0/24 }\n  quota { instances = 10, vcpus = 40, ram = 80GiB }"));
   ASSERT_EQ(fits->Errors(), 0) << fits->Rendered();
-  const ir::HeatParam* gpus = FindParam(fits->result.deployments[0], "gpus");
+  const ir::HeatParam* gpus = fits->result.deployments[0].Param("gpus");
   ASSERT_NE(gpus, nullptr);
   EXPECT_EQ(gpus->range_max, 6);  // 10 instances less head and cpu
 

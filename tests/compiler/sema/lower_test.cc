@@ -7,13 +7,6 @@
 namespace dml::sema::testing {
 namespace {
 
-const ir::HeatParam* FindParam(const ir::Deployment& d, const std::string& name) {
-  for (const ir::HeatParam& p : d.params) {
-    if (p.name == name) return &p;
-  }
-  return nullptr;
-}
-
 std::unique_ptr<Compiled> CompileSample(const char* file) {
   return Compile(ReadFile(std::string(DML_SOURCE_DIR) + "/samples/" + file));
 }
@@ -52,28 +45,28 @@ TEST(SemaLower, MnistSample) {
   EXPECT_EQ(d.key_name.param, "key_name");
 
   // Heat parameters.
-  const ir::HeatParam* key = FindParam(d, "key_name");
+  const ir::HeatParam* key = d.Param("key_name");
   ASSERT_NE(key, nullptr);
   EXPECT_EQ(key->custom_constraint, "nova.keypair");
   EXPECT_FALSE(key->default_value);
-  const ir::HeatParam* workers = FindParam(d, "workers");
+  const ir::HeatParam* workers = d.Param("workers");
   ASSERT_NE(workers, nullptr);
   EXPECT_EQ(workers->type, ir::ParamType::kNumber);
   EXPECT_EQ(workers->default_value, "1");
   EXPECT_EQ(workers->range_min, 0);
   EXPECT_EQ(workers->range_max, 251);  // the /24 allows 251; the dataset 936
-  const ir::HeatParam* ssh = FindParam(d, "ssh_from");
+  const ir::HeatParam* ssh = d.Param("ssh_from");
   ASSERT_NE(ssh, nullptr);
   EXPECT_EQ(ssh->default_value, "0.0.0.0/0");
   EXPECT_TRUE(ssh->cidr_constraint);
-  const ir::HeatParam* flavor = FindParam(d, "master_flavor");
+  const ir::HeatParam* flavor = d.Param("master_flavor");
   ASSERT_NE(flavor, nullptr);
   EXPECT_EQ(flavor->default_value, "m1.medium");
   EXPECT_EQ(flavor->custom_constraint, "nova.flavor");
-  const ir::HeatParam* image = FindParam(d, "image");
+  const ir::HeatParam* image = d.Param("image");
   ASSERT_NE(image, nullptr);
   EXPECT_EQ(image->custom_constraint, "glance.image");
-  const ir::HeatParam* net = FindParam(d, "external_network");
+  const ir::HeatParam* net = d.Param("external_network");
   ASSERT_NE(net, nullptr);
   EXPECT_EQ(net->default_value, "public");
   EXPECT_EQ(net->custom_constraint, "neutron.network");
@@ -124,7 +117,7 @@ TEST(SemaLower, RepoJobSample) {
   EXPECT_EQ(d.network.allocation_pools[0].start, "10.8.1.2");
   EXPECT_EQ(d.network.allocation_pools[0].end, "10.8.1.253");
   EXPECT_EQ(d.groups[1].count, 16);
-  const ir::HeatParam* workers = FindParam(d, "workers");
+  const ir::HeatParam* workers = d.Param("workers");
   ASSERT_NE(workers, nullptr);
   EXPECT_EQ(workers->range_max, 251);  // no dataset: the subnet alone
   // ssh_from not set: a Heat param with the documented default.
@@ -147,7 +140,7 @@ TEST(SemaLower, RangeMaxIsTheTighterOfSubnetAndDataset) {
   text = Replace(text, "batch = 64", "batch = 1000");  // 60 ranks: master + 59 workers
   auto c = Compile(text);
   ASSERT_EQ(c->Errors(), 0) << c->Rendered();
-  const ir::HeatParam* workers = FindParam(c->result.deployments[0], "workers");
+  const ir::HeatParam* workers = c->result.deployments[0].Param("workers");
   ASSERT_NE(workers, nullptr);
   EXPECT_EQ(workers->range_max, 59);
 }
@@ -163,16 +156,16 @@ TEST(SemaLower, LiteralKnobsAndParamKnobs) {
   ASSERT_EQ(c->Errors(), 0) << c->Rendered();
   const ir::Deployment& d = c->result.deployments[0];
   EXPECT_EQ(d.groups[0].flavor.param, "big");
-  EXPECT_EQ(FindParam(d, "big")->custom_constraint, "nova.flavor");
+  EXPECT_EQ(d.Param("big")->custom_constraint, "nova.flavor");
   EXPECT_EQ(d.groups[0].image.param, "master_image");
   EXPECT_EQ(d.groups[1].image.param, "worker_image");
-  EXPECT_EQ(FindParam(d, "master_image")->default_value, "Other");
+  EXPECT_EQ(d.Param("master_image")->default_value, "Other");
   EXPECT_EQ(d.groups[1].count, 3);
   EXPECT_TRUE(d.groups[1].count_param.empty());
   // key_pair literal: a Heat param `key_name` would clash with the user's
   // param of that name, so the added one is prefixed.
-  EXPECT_EQ(FindParam(d, d.key_name.param)->default_value, "mine");
-  EXPECT_EQ(FindParam(d, d.key_name.param)->custom_constraint, "nova.keypair");
+  EXPECT_EQ(d.Param(d.key_name.param)->default_value, "mine");
+  EXPECT_EQ(d.Param(d.key_name.param)->custom_constraint, "nova.keypair");
   EXPECT_FALSE(d.power_off);
 }
 

@@ -10,13 +10,6 @@ namespace {
 
 using diag::Kind;
 
-const ir::HeatParam* FindParam(const ir::Deployment& d, const std::string& name) {
-  for (const ir::HeatParam& p : d.params) {
-    if (p.name == name) return &p;
-  }
-  return nullptr;
-}
-
 // kValidRun with `lets` added and the run's args replaced by `args`.
 std::string RunWith(const std::string& lets, const std::string& args) {
   std::string text = Replace(kValidRun, "param key_name: string", "param key_name: string\n" + lets);
@@ -81,19 +74,19 @@ TEST(SemaValues, EnumMembersAreBareNames) {
 TEST(SemaValues, ParamRangeBecomesHeatRangeIntersectedWithTheComputedOne) {
   auto c = Compile(Replace(kValidTrain, "param workers: int = 1", "param workers: int = 1 in 0..100"));
   ASSERT_EQ(c->Errors(), 0) << c->Rendered();
-  const ir::HeatParam* workers = FindParam(c->result.deployments[0], "workers");
+  const ir::HeatParam* workers = c->result.deployments[0].Param("workers");
   ASSERT_NE(workers, nullptr);
   EXPECT_EQ(workers->range_min, 0);
   EXPECT_EQ(workers->range_max, 100);  // below the subnet's 251
   auto wide = Compile(Replace(kValidTrain, "param workers: int = 1", "param workers: int = 1 in 1..<1000"));
   ASSERT_EQ(wide->Errors(), 0) << wide->Rendered();
-  workers = FindParam(wide->result.deployments[0], "workers");
+  workers = wide->result.deployments[0].Param("workers");
   EXPECT_EQ(workers->range_min, 1);
   EXPECT_EQ(workers->range_max, 251);  // the subnet's, below 999
   // A param that sets no count keeps its own range.
   auto other = Compile(Replace(kValidTrain, "param workers: int = 1", "param workers: int = 1\nparam spare: int = 3 in 2<..<9"));
   ASSERT_EQ(other->Errors(), 0) << other->Rendered();
-  const ir::HeatParam* spare = FindParam(other->result.deployments[0], "spare");
+  const ir::HeatParam* spare = other->result.deployments[0].Param("spare");
   ASSERT_NE(spare, nullptr);
   EXPECT_EQ(spare->range_min, 3);
   EXPECT_EQ(spare->range_max, 8);
