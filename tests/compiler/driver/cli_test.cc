@@ -8,25 +8,16 @@
 
 #include "compiler/driver/cli.h"
 #include "compiler/driver/compile.h"
+#include "run_dmlc.h"
 #include "temp_dir.h"
 
 namespace dml::driver {
 namespace {
 
 namespace fs = std::filesystem;
+using testing::Dmlc;
+using testing::DmlcRun;
 using testing::TempDir;
-
-struct DmlcRun {
-  int code;
-  std::string out;
-  std::string err;
-};
-
-DmlcRun Dmlc(const std::vector<std::string>& args) {
-  std::ostringstream out, err;
-  const int code = RunCli(args, out, err);
-  return {code, out.str(), err.str()};
-}
 
 const std::string kSamples = std::string(DML_SOURCE_DIR) + "/samples/";
 

@@ -7,24 +7,15 @@
 
 #include "compiler/driver/cli.h"
 #include "compiler/driver/compile.h"
+#include "../driver/run_dmlc.h"
 #include "../driver/temp_dir.h"
 
 namespace dml::driver {
 namespace {
 
+using testing::Dmlc;
+using testing::DmlcRun;
 using testing::TempDir;
-
-struct DmlcRun {
-  int code;
-  std::string out;
-  std::string err;
-};
-
-DmlcRun Dmlc(const std::vector<std::string>& args) {
-  std::ostringstream out, err;
-  const int code = RunCli(args, out, err);
-  return {code, out.str(), err.str()};
-}
 
 std::string Read(const std::string& path) {
   std::ifstream in(path, std::ios::binary);

@@ -75,6 +75,15 @@ plan::Plan TrainPlan(const std::string& data_dir) {
   return plan;
 }
 
+// The tiny dataset and a 2-rank plan training on it, in `dir`; returns the plan's path.
+std::string WriteTinyJob(const TempDir& dir) {
+  WriteIdx(dir.path(), "train", kTrainSize);
+  WriteIdx(dir.path(), "test", kTestSize);
+  std::string plan_path = dir.File("tiny.plan.yaml");
+  WriteFile(plan_path, plan::SerializePlan(TrainPlan(dir.path())));
+  return plan_path;
+}
+
 std::string LastLine(const std::string& text) {
   std::istringstream lines(text);
   std::string line, last;
@@ -86,10 +95,7 @@ std::string LastLine(const std::string& text) {
 
 TEST(LaunchTrainJob, TwoRanksTrainOverLoopback) {
   TempDir dir;
-  WriteIdx(dir.path(), "train", kTrainSize);
-  WriteIdx(dir.path(), "test", kTestSize);
-  std::string plan_path = dir.File("tiny.plan.yaml");
-  WriteFile(plan_path, plan::SerializePlan(TrainPlan(dir.path())));
+  const std::string plan_path = WriteTinyJob(dir);
   std::string metrics = dir.File("metrics.jsonl");
   WriteFile(metrics, "{\"stale\": true}\n");  // a previous run's records are replaced
 
@@ -116,10 +122,7 @@ TEST(LaunchTrainJob, TwoRanksTrainOverLoopback) {
 // pinned to their own cores when there are two, and not with --no-pin.
 TEST(LaunchTrainJob, ThreadsAreCappedAndRanksPinned) {
   TempDir dir;
-  WriteIdx(dir.path(), "train", kTrainSize);
-  WriteIdx(dir.path(), "test", kTestSize);
-  std::string plan_path = dir.File("tiny.plan.yaml");
-  WriteFile(plan_path, plan::SerializePlan(TrainPlan(dir.path())));
+  const std::string plan_path = WriteTinyJob(dir);
   // As dmlrun counts them (this test binary does not link its LibTorch side).
   cpu_set_t set;
   CPU_ZERO(&set);
