@@ -138,7 +138,7 @@ std::string TotalsSection(const ir::Deployment& d) {
 std::string ShownText(const std::string& text, const ir::Deployment& d) {
   std::map<std::string, std::string> shown;
   for (const ir::TextParam& p : d.text_params) shown[p.name] = "${" + p.name + "}";
-  return plan::ReplaceParamTokens(text, shown);
+  return plan::ReplaceParamHoles(text, shown);
 }
 
 std::string JobLine(const ir::Deployment& d) {

@@ -2,8 +2,10 @@
 
 #include <cmath>
 #include <filesystem>
+#include <algorithm>
 #include <string_view>
 #include <utility>
+#include <vector>
 
 #include "compiler/emit/shell_quote.h"
 #include "runtime/plan/plan_yaml.h"
@@ -21,17 +23,13 @@ constexpr std::string_view kGitBuildPackages =
     "libopenblas0-openmp git cmake g++ dataset-fashion-mnist python3-pip python3-venv";
 
 constexpr std::string_view kPlanTerminator = "DML_PLAN_EOF";
-constexpr std::string_view kSumsTerminator = "DML_SHA256_EOF";
+constexpr std::string_view kHeatValuesTerminator = "DML_HEAT_VALUES_EOF";
 
-// Appends "_2", "_3", ... (inside the trailing "__" of a token) until
-// `token` occurs nowhere in `haystack`.
-std::string Unique(std::string token, const std::string& haystack) {
-  const std::string base = token;
-  const bool dunder = base.size() > 2 && base.compare(base.size() - 2, 2, "__") == 0;
-  for (int suffix = 2; haystack.find(token) != std::string::npos; ++suffix) {
-    token = dunder ? base.substr(0, base.size() - 2) + "_" + std::to_string(suffix) + "__"
-                   : base + "_" + std::to_string(suffix);
-  }
+// A here-document's terminator: `base`, with "_2", "_3", ... appended until
+// no line of `body` could end the document.
+std::string Unique(const std::string& base, const std::string& body) {
+  std::string token = base;
+  for (int suffix = 2; body.find(token) != std::string::npos; ++suffix) token = base + "_" + std::to_string(suffix);
   return token;
 }
 
@@ -114,12 +112,18 @@ set -o errtrace
 trap 'DML_FAILED_COMMAND=$BASH_COMMAND' ERR
 trap dml_on_exit EXIT
 
+# Fails the node unless VALUE is a whole number: Heat passes a number
+# parameter as given (2.0, 1e1), and bash must not do arithmetic on it.
+dml_whole_number() {  # WHAT VALUE
+  if [[ ! $2 =~ ^[0-9]{1,9}$ ]]; then
+    DML_FAILED_COMMAND="$1 is '$2', not a whole number"
+    echo "dml: $DML_FAILED_COMMAND" >&2
+    exit 1
+  fi
+}
+
 DML_STEP='computing the node rank'
-if [[ ! $DML_NODE_INDEX =~ ^[0-9]+$ ]]; then
-  echo "dml: the node index from Heat is not a number: $DML_NODE_INDEX" >&2
-  exit 1
-fi
-NODE_RANK=$((DML_FIRST_NODE_RANK + 10#$DML_NODE_INDEX))
+@RANK@
 DML_NODE_ID="node-$NODE_RANK"
 echo "dml: job $DML_JOB: group $DML_GROUP, node rank $NODE_RANK"
 
@@ -208,42 +212,73 @@ void ReplaceAll(std::string& text, std::string_view from, std::string_view to) {
   }
 }
 
-// The node rank of the group's first node: 1 (the master) plus the counts of
-// the groups before it. A count from a parameter is known only at stack
-// create: its token (filled in by str_replace) goes into a bash sum.
-std::string FirstRank(const ir::Deployment& d, const ir::NodeGroup& group) {
-  int fixed = 0;
-  std::string tokens;
-  bool found = false;
+// Every count parameter of the cluster, in the groups' order: each node
+// reads them all from Heat (the plan holds them all too) and checks them.
+std::vector<std::string> CountParams(const ir::Deployment& d) {
+  std::vector<std::string> params;
   for (const ir::NodeGroup& g : d.groups) {
-    if (&g == &group) {
-      found = true;
-      break;
+    if (!g.count_param.empty() && std::find(params.begin(), params.end(), g.count_param) == params.end()) {
+      params.push_back(g.count_param);
     }
+  }
+  return params;
+}
+
+std::string CountVariable(const std::string& param) { return "DML_COUNT_" + param; }
+
+// The values Heat fills in, one a line of a quoted here-document: the shell
+// expands nothing in it, and no value can hold a line break (Heat passes the
+// index and numbers; a number parameter cannot), so none can end it early.
+std::string HeatValues(const ir::Deployment& d, const HeatTokens& tokens) {
+  std::string reads = "  read -r DML_NODE_INDEX\n";
+  std::string lines = tokens.node_index + "\n";
+  for (const std::string& param : CountParams(d)) {
+    reads += "  read -r " + CountVariable(param) + "\n";
+    lines += plan::HeatParamToken(param) + "\n";
+  }
+  const std::string terminator = Unique(std::string(kHeatValuesTerminator), lines);
+  return "\n# Values Heat fills in at stack create: this node's index in its group, then\n"
+         "# each count parameter. None reaches shell code unchecked.\n"
+         "{\n" + reads + "} <<'" + terminator + "'\n" + lines + terminator + "\n";
+}
+
+// The node rank: 1 (the master) plus the counts of the groups before this
+// one, plus the node's index; every number from Heat checked first.
+std::string RankComputation(const ir::Deployment& d, const ir::NodeGroup& group) {
+  std::string out = "dml_whole_number 'the node index from Heat' \"$DML_NODE_INDEX\"\n";
+  for (const std::string& param : CountParams(d)) {
+    out += "dml_whole_number " + ShellQuote("parameter " + param) + " \"$" + CountVariable(param) + "\"\n";
+  }
+  int fixed = 0;
+  std::string sum;
+  for (const ir::NodeGroup& g : d.groups) {
+    if (&g == &group) break;
     if (g.count_param.empty()) {
       fixed += g.count;
     } else {
-      tokens += " + " + plan::ParamToken(g.count_param);
+      sum += " + 10#$" + CountVariable(g.count_param);
     }
   }
-  if (!found) return std::to_string(group.first_node_rank);
-  if (tokens.empty()) return std::to_string(fixed);
-  return "$((" + std::to_string(fixed) + tokens + "))";
+  return out + "NODE_RANK=$((" + std::to_string(fixed) + sum + " + 10#$DML_NODE_INDEX))";
 }
 
-// One line of a `sha256sum --check` list. A path with a backslash or a
-// newline is written as sha256sum itself writes it: the line starts with a
-// backslash and those two characters are escaped.
-std::string SumLine(const std::string& digest, const std::string& path) {
-  if (path.find_first_of("\\\n") == std::string::npos) return digest + "  " + path + "\n";
-  std::string escaped;
-  for (char c : path) {
-    if (c == '\\') escaped += "\\\\";
-    else if (c == '\n') escaped += "\\n";
-    else escaped += c;
-  }
-  return "\\" + digest + "  " + escaped + "\n";
+// Fails the node, naming the file, unless FILE's sha256 is DIGEST. Paths
+// are shell-quoted arguments: no path can break a list or a here-document.
+constexpr std::string_view kCheckSha256 = R"bash(
+dml_check_sha256() {  # FILE DIGEST
+  local sum
+  if ! sum=$(sha256sum <"$1"); then
+    DML_FAILED_COMMAND="cannot read the dataset file $1"
+    exit 1
+  fi
+  if [[ ${sum%% *} != "$2" ]]; then
+    DML_FAILED_COMMAND="the dataset file $1 has sha256 ${sum%% *}, not $2 as the .dml file says"
+    echo "dml: $DML_FAILED_COMMAND" >&2
+    exit 1
+  fi
+  echo "dml: $1: sha256 OK"
 }
+)bash";
 
 // Every node checks its copy of the dataset before the job starts, so that
 // a missing, truncated or different file fails the node with the file's
@@ -252,17 +287,16 @@ std::string DatasetCheck(const ir::Deployment& d) {
   if (!d.dataset_sha256 || !d.plan.train) return "";
   const plan::Dataset& data = d.plan.train->dataset;
   const ir::DatasetDigests& sha = *d.dataset_sha256;
-  std::string sums;
+  std::string checks;
   for (const auto& [digest, file] : {std::pair{&sha.train_images, &data.train_images},
                                      std::pair{&sha.train_labels, &data.train_labels},
                                      std::pair{&sha.test_images, &data.test_images},
                                      std::pair{&sha.test_labels, &data.test_labels}}) {
     // As the loader finds the file (runtime/data): the directory, then the name.
-    sums += SumLine(*digest, (std::filesystem::path(data.dir) / *file).string());
+    const std::string path = (std::filesystem::path(data.dir) / *file).string();
+    checks += "dml_check_sha256 " + ShellQuote(path) + " " + ShellQuote(*digest) + "\n";
   }
-  const std::string terminator = Unique(std::string(kSumsTerminator), sums);
-  return "\nDML_STEP='checking the dataset files'\n"
-         "sha256sum --check --strict <<'" + terminator + "'\n" + sums + terminator + "\n";
+  return std::string(kCheckSha256) + "\nDML_STEP='checking the dataset files'\n" + checks;
 }
 
 bool IsPlainFileName(const std::string& name) {
@@ -276,13 +310,6 @@ bool IsPlainFileName(const std::string& name) {
 }
 
 }  // namespace
-
-HeatTokens ChooseHeatTokens(const std::string& haystack) {
-  HeatTokens tokens;
-  tokens.wc_notify = Unique(tokens.wc_notify, haystack);
-  tokens.node_index = Unique(tokens.node_index, haystack + tokens.wc_notify);
-  return tokens;
-}
 
 std::string NodePlanPath(const std::string& job) {
   return "/etc/dml/" + (IsPlainFileName(job) ? job : std::string("job")) + ".plan.yaml";
@@ -304,23 +331,23 @@ std::string RenderBootScript(const ir::Deployment& deployment,
       "set -euo pipefail\n"
       "\n"
       "# Values from the .dml file, shell-quoted so that nothing in them expands\n"
-      "# (hence no SC2016), and the node's index within its group from Heat.\n"
+      "# (hence no SC2016).\n"
       "# shellcheck disable=SC2016\n"
       "{\n";
   script += Assign("DML_JOB", ShellQuote(deployment.name));
   script += Assign("DML_GROUP", ShellQuote(group.name));
   script += Assign("DML_PLAN_FILE", ShellQuote(NodePlanPath(deployment.name)));
-  script += Assign("DML_FIRST_NODE_RANK", FirstRank(deployment, group));
-  script += Assign("DML_NODE_INDEX", ShellQuote(tokens.node_index));
   script += Assign("DML_JOB_TIMEOUT_S", std::to_string(job_timeout_s));
   script += Assign("DML_POWER_OFF", deployment.power_off ? "1" : "0");
   script += Assign("DML_RUNTIME_URL", ShellQuote(runtime.url));
   script += git ? Assign("DML_RUNTIME_REF", ShellQuote(runtime.ref))
                 : Assign("DML_RUNTIME_SHA256", ShellQuote(runtime.sha256));
   script += "}\n";
+  script += HeatValues(deployment, tokens);
 
   std::string reporting(kReporting);
   ReplaceAll(reporting, "@WC_NOTIFY@", tokens.wc_notify);
+  ReplaceAll(reporting, "@RANK@", RankComputation(deployment, group));
   script += reporting;
 
   std::string install(git ? kInstallGit : kInstallDeb);

@@ -53,7 +53,7 @@ void WriteParameter(YAML::Emitter& out, const ir::HeatParam& p) {
     }
   }
   const bool has_range = p.range_min || p.range_max;
-  if (!p.custom_constraint.empty() || has_range || p.cidr_constraint || p.allowed_pattern) {
+  if (!p.custom_constraint.empty() || has_range || p.cidr_constraint || p.allowed_pattern || p.whole_number) {
     out << YAML::Key << "constraints" << YAML::Value << YAML::BeginSeq;
     if (!p.custom_constraint.empty()) {
       out << YAML::BeginMap << YAML::Key << "custom_constraint" << YAML::Value;
@@ -66,6 +66,11 @@ void WriteParameter(YAML::Emitter& out, const ir::HeatParam& p) {
       if (p.range_min) out << YAML::Key << "min" << YAML::Value << hot::NumberText(*p.range_min);
       if (p.range_max) out << YAML::Key << "max" << YAML::Value << hot::NumberText(*p.range_max);
       out << YAML::EndMap << YAML::EndMap;
+    }
+    if (p.whole_number) {
+      out << YAML::BeginMap << YAML::Key << "modulo" << YAML::Value << YAML::Flow << YAML::BeginMap
+          << YAML::Key << "step" << YAML::Value << 1 << YAML::Key << "offset" << YAML::Value << 0
+          << YAML::EndMap << YAML::Key << "description" << YAML::Value << "a whole number" << YAML::EndMap;
     }
     if (p.allowed_pattern) {
       out << YAML::BeginMap << YAML::Key << "allowed_pattern" << YAML::Value;
@@ -235,8 +240,9 @@ HeatOutput EmitHeat(const ir::Deployment& deployment) {
   c.deployment = &d;
   c.plan_text = EmbeddedPlanYaml(d);
   c.group_resources = detail::GroupResourceNames(d);
-  // Count parameters reach the scripts twice: in the plan, and in the first
-  // node rank of every later group; text parameters in the plan's strings.
+  // Count parameters reach the scripts twice: in the plan, and in the values
+  // every node checks and computes its rank from; text parameters in the
+  // plan's strings.
   std::vector<std::string> all_token_params;
   for (const ir::NodeGroup& g : d.groups) all_token_params.push_back(g.count_param);
   for (const plan::NodeGroup& g : d.plan.cluster.groups) all_token_params.push_back(g.count_param);
@@ -247,16 +253,6 @@ HeatOutput EmitHeat(const ir::Deployment& deployment) {
       c.token_params.push_back(param);
     }
   }
-
-  // Heat's tokens must occur nowhere else in what it replaces them in: the
-  // scripts (rendered here without tokens) and the server names.
-  std::string haystack;
-  const HeatTokens none{"", ""};
-  for (const ir::NodeGroup& g : d.groups) {
-    haystack += RenderBootScript(d, g, c.plan_text, none);
-    haystack += detail::ServerName(d.name, g.name) + "\n";
-  }
-  c.tokens = ChooseHeatTokens(haystack);
 
   HeatOutput output;
   output.tokens = c.tokens;

@@ -16,7 +16,7 @@ struct HeatOutput {
   std::string template_yaml;  // the HOT template
   // (group name, the bash script as the node runs it, after the emitter's own
   // substitutions): for bash -n and shellcheck. Heat still fills in `tokens`
-  // and the plan's param tokens (plan::ParamToken: counts and text params).
+  // and the plan's param tokens (plan::HeatParamToken: counts and text params).
   std::vector<std::pair<std::string, std::string>> boot_scripts;
   HeatTokens tokens;  // the names Heat replaces in the scripts
 };

@@ -52,7 +52,7 @@ void WriteUserData(YAML::Emitter& out, const NodeContext& c, size_t group, bool 
   // Workers get their index from the ResourceGroup (index_var).
   if (is_master) out << YAML::Key << c.tokens.node_index << YAML::Value << 0;
   for (const std::string& param : c.token_params) {
-    out << YAML::Key << plan::ParamToken(param) << YAML::Value;
+    out << YAML::Key << plan::HeatParamToken(param) << YAML::Value;
     if (IsBoolean(*c.deployment, param)) {
       WriteBooleanText(out, param);
     } else {

@@ -8,6 +8,7 @@
 #include <cstdint>
 
 #include "compiler/emit/shell_quote.h"
+#include "runtime/plan/yaml_text.h"
 
 namespace dml::emit::hot {
 namespace {
@@ -34,30 +35,18 @@ bool CanBePlain(const std::string& text) {
   });
 }
 
-// Whole numbers up to here are exact in a double: written as integers.
-constexpr double kLargestExactInteger = 9007199254740992.0;  // 2^53
-
 }  // namespace
 
-std::string NumberText(double value) {
-  if (value == std::floor(value) && std::fabs(value) <= kLargestExactInteger) {
-    return fmt::format("{}", static_cast<int64_t>(value));
-  }
-  std::string text = fmt::format("{}", value);  // shortest that reads back the same
-  // PyYAML (YAML 1.1, as Heat reads templates) takes "5e-324" for a string:
-  // its floats need a dot.
-  if (text.find('.') == std::string::npos) {
-    const size_t exponent = text.find_first_of("eE");
-    text.insert(exponent == std::string::npos ? text.size() : exponent, ".0");
-  }
-  return text;
-}
+std::string NumberText(double value) { return plan::YamlNumber(value); }
 
 void Str(YAML::Emitter& out, const std::string& text) {
   if (CanBePlain(text)) {
     out << text;
   } else {
-    out << YAML::DoubleQuoted << text;
+    // EscapeNonAscii: yaml-cpp otherwise writes DEL and other characters raw
+    // that Heat's loader refuses ("unacceptable character #x007f"). The
+    // non-characters it would alter never get here: dmlc refuses them.
+    out << YAML::EscapeNonAscii << YAML::DoubleQuoted << text;
   }
 }
 

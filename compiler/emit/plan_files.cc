@@ -35,7 +35,7 @@ plan::Plan StandalonePlan(const ir::Deployment& deployment) {
   if (deployment.text_params.empty()) return p;
   std::map<std::string, std::string> defaults;
   for (const ir::TextParam& param : deployment.text_params) defaults[param.name] = param.default_text;
-  ForEachText(p, [&](std::string& text) { text = plan::ReplaceParamTokens(text, defaults); });
+  ForEachText(p, [&](std::string& text) { text = plan::ReplaceParamHoles(text, defaults); });
   return p;
 }
 
@@ -45,8 +45,7 @@ std::string StandalonePlanYaml(const ir::Deployment& deployment) {
 
 std::string EmbeddedPlanYaml(const ir::Deployment& deployment) {
   plan::SerializeOptions options;
-  options.count_param_tokens = true;
-  options.quote_param_tokens = true;
+  options.for_heat = true;
   return plan::SerializePlan(deployment.plan, options);
 }
 

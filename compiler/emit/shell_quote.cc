@@ -5,6 +5,10 @@
 namespace dml::emit {
 namespace {
 
+// Heat's tokens in the template are marked with "@@" (plan::kHeatTokenMark):
+// a value holding '@' is written with it escaped, so no value can spell one.
+constexpr char kHeatTokenMarkChar = '@';
+
 // Length of the well-formed, block-scalar-safe UTF-8 sequence that starts at
 // `s[i]` (a byte >= 0x80), or 0 if there is none.
 size_t SafeUtf8Length(std::string_view s, size_t i) {
@@ -50,7 +54,7 @@ std::string AnsiCQuote(std::string_view value) {
     if (c == '\\' || c == '\'') {
       out += '\\';
       out += c;
-    } else if (byte >= 0x20 && byte < 0x7F) {
+    } else if (byte >= 0x20 && byte < 0x7F && c != kHeatTokenMarkChar) {
       out += c;
     } else {
       // Always two hex digits: bash reads at most two, so a following hex
@@ -81,7 +85,9 @@ bool IsBlockScalarSafe(std::string_view value) {
 }
 
 std::string ShellQuote(std::string_view value) {
-  if (!IsBlockScalarSafe(value)) return AnsiCQuote(value);
+  if (!IsBlockScalarSafe(value) || value.find(kHeatTokenMarkChar) != std::string_view::npos) {
+    return AnsiCQuote(value);
+  }
   std::string out = "'";
   for (char c : value) {
     if (c == '\'') {

@@ -13,7 +13,9 @@ namespace dml::emit {
 // character other than tab and newline, or bytes that are not printable
 // UTF-8, is written in ANSI-C quotes with \xHH escapes ($'a\x0db') instead,
 // so that the script stays printable text: a YAML block scalar (where the
-// script lives in the template) cannot carry such bytes unchanged.
+// script lives in the template) cannot carry such bytes unchanged. A value
+// holding '@' is written in ANSI-C quotes too, its '@' as \x40: Heat's
+// tokens are marked with "@@", and no value may spell one.
 std::string ShellQuote(std::string_view value);
 
 // True if `value` is text a YAML block scalar carries unchanged: printable

@@ -32,10 +32,11 @@ struct HeatParam {
   // must match), with the reason shown when a value does not.
   std::optional<std::string> allowed_pattern;
   std::string allowed_pattern_description;
+  bool whole_number = false;  // numbers: Heat's `modulo` {step: 1, offset: 0}
 };
 
 // A param put into plan text with `${name}`: the template's plan holds
-// plan::ParamToken(name), which the boot script's str_replace fills with
+// plan::HeatParamToken(name), which the boot script's str_replace fills with
 // the stack's value; the standalone plan (`dmlrun local`) holds `default_text`.
 struct TextParam {
   std::string name;

@@ -87,6 +87,10 @@ AnalyzeResult Analyze(const ast::Module& root, ModuleLoader& loader, diag::Diagn
     if (checked.cluster != nullptr) CheckJob(checked.value, clusters.at(checked.cluster), sink);
     jobs.push_back(std::move(checked));
   }
+  for (const auto& [decl, cluster] : clusters) CheckHeatText(cluster, "the cluster", sink);
+  for (const Value& param : params) {
+    if (param.param_default) CheckHeatText(*param.param_default, "the default of param `" + param.text + "`", sink);
+  }
   if (jobs.empty()) {
     sink.Report({diag::Kind::no_job, {root.file, 1, 1, 1}, "the file declares no job", {},
                  {"add `job NAME on CLUSTER { train { ... } }` or `{ run { ... } }`"}});

@@ -9,6 +9,7 @@
 #include <cstdint>
 #include <map>
 #include <string>
+#include <vector>
 
 #include "compiler/diag/diagnostic.h"
 #include "compiler/sema/cluster_shape.h"
@@ -28,6 +29,11 @@ void CheckJob(const Value& job, const Value& cluster, diag::DiagnosticSink& sink
 
 // quota_exceeded: the cluster's and its site's `quota`, if declared.
 void CheckQuotas(const Value& cluster, const ClusterShape& shape, diag::DiagnosticSink& sink);
+
+// value_out_of_range: a string in `value` (a cluster, or a param's default:
+// `what` names it) that its Heat parameter would refuse: `@@`, which marks
+// the template's tokens.
+void CheckHeatText(const Value& value, const std::string& what, diag::DiagnosticSink& sink);
 
 // For each param that sets a group's count: the most it may be (the other
 // counts at their defaults) so that the nodes fit the subnet and the

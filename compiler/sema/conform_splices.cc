@@ -58,8 +58,8 @@ bool Conformer::ConformSplices(const Value& value, const FieldSpec& spec) {
       notes.push_back({splice.range, "`${" + name + "}` puts it into `" + spec.name + "` here"});
       sink_.Report({diag::Kind::value_out_of_range, param.param_default->range,
                     "the default of param `" + name + "` goes into the launch plan's text at stack create, "
-                    "which cannot hold a double quote, backslash or control character",
-                    notes, {"Heat pastes the value into a quoted string of the plan; leave those characters out"}});
+                    "which cannot hold a double quote, backslash, @ or control character",
+                    notes, {"Heat pastes the value into a quoted string of the plan, and `@` marks its placeholders; leave those characters out"}});
       ok = false;
     }
   }

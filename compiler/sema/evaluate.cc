@@ -73,14 +73,6 @@ std::optional<Value> Evaluator::EvalLiteral(const ast::Literal& literal, diag::S
   value.number = literal.float_value;
   value.bool_value = literal.bool_value;
   value.text = literal.string_value;
-  if (value.kind == ValueKind::kString && value.text.find(plan::kParamTokenPrefix) != std::string::npos) {
-    // The plan marks params with this; a string that holds it already would
-    // be filled in by Heat as well.
-    sink_.Report({diag::Kind::value_out_of_range, range,
-                  std::string("`") + plan::kParamTokenPrefix + "` is reserved: dmlc marks params in strings with it",
-                  {}, {"write `${name}` to put a param into a string"}});
-    return std::nullopt;
-  }
   if (literal.interpolations.empty()) return value;
   // Fill from the last to the first, so earlier offsets stay valid.
   bool ok = true;
@@ -105,7 +97,7 @@ bool Evaluator::Interpolate(const Value& value, const ast::Interpolation& at, st
     case ValueKind::kParam:
       // Filled in at stack create; whether this string may hold it is up to
       // the field it sets (Conformer::ConformSpliced).
-      *text = plan::ParamToken(value.text);
+      *text = plan::ParamHole(value.text);
       splices->push_back({std::make_shared<const Value>(value), at.range});
       return true;
     case ValueKind::kString:

@@ -3,6 +3,9 @@
 #include <cmath>
 #include <limits>
 
+#include "runtime/plan/plan_yaml.h"
+#include "runtime/plan/yaml_text.h"
+
 namespace dml::sema {
 namespace {
 
@@ -42,31 +45,28 @@ std::string RangeNote(const Value& param) {
   return note;
 }
 
-// UTF-8 bytes of the characters kPlanTextPattern leaves out beyond ASCII:
-// C1 controls (U+0080..U+009F: C2 80..C2 9F), U+2028 and U+2029 (E2 80 A8/A9).
-constexpr unsigned char kUtf8C1Lead = 0xC2;
-constexpr unsigned char kUtf8C1First = 0x80;
-constexpr unsigned char kUtf8C1Last = 0x9F;
-constexpr unsigned char kUtf8SeparatorLead[] = {0xE2, 0x80};
-constexpr unsigned char kUtf8LineSeparator = 0xA8;
-constexpr unsigned char kUtf8ParagraphSeparator = 0xA9;
-constexpr unsigned char kAsciiControlEnd = 0x20;  // below: control characters
-constexpr unsigned char kAsciiDelete = 0x7F;
-
 }  // namespace
 
 bool FitsPlanText(const std::string& text) {
-  for (size_t i = 0; i < text.size(); ++i) {
-    const auto c = static_cast<unsigned char>(text[i]);
-    const auto next = [&](size_t k) { return i + k < text.size() ? static_cast<unsigned char>(text[i + k]) : 0; };
-    if (c == '"' || c == '\\' || c < kAsciiControlEnd || c == kAsciiDelete) return false;
-    if (c == kUtf8C1Lead && next(1) >= kUtf8C1First && next(1) <= kUtf8C1Last) return false;
-    if (c == kUtf8SeparatorLead[0] && next(1) == kUtf8SeparatorLead[1] &&
-        (next(2) == kUtf8LineSeparator || next(2) == kUtf8ParagraphSeparator)) {
-      return false;
-    }
+  if (!FitsHeatText(text)) return false;
+  for (size_t at = 0; at < text.size();) {
+    const int32_t cp = plan::NextCodePoint(text, &at);
+    // As kPlanTextPattern: controls, DEL, C1, LS, PS, U+FFFE/U+FFFF, '"', '\', '@'.
+    const bool refused = cp < 0x20 || cp == '"' || cp == '\\' || cp == '@' || (cp >= 0x7F && cp <= 0x9F) ||
+                         cp == 0x2028 || cp == 0x2029 || cp == 0xFFFE || cp == 0xFFFF;
+    if (refused) return false;
   }
   return true;
+}
+
+bool FitsHeatText(const std::string& text) {
+  return plan::IsPlanText(text) && text.find(plan::kHeatTokenMark) == std::string::npos;
+}
+
+void GuardHeatText(ir::HeatParam& param) {
+  if (param.type != ir::ParamType::kString || param.allowed_pattern) return;
+  param.allowed_pattern = kHeatTextPattern;
+  param.allowed_pattern_description = kHeatTextPatternReason;
 }
 
 ir::ParamType HeatTypeOf(ValueKind kind) {
@@ -90,6 +90,10 @@ HeatParams::HeatParams(const std::vector<Value>& params) {
     heat.description = std::string("param `") + value.text + "` (" + ValueKindName(value.param_type) +
                        UnitNote(value.param_type) + ") of the .dml file";
     if (value.param_type == ValueKind::kCidr) heat.cidr_constraint = kCidrConstraint;
+    GuardHeatText(heat);
+    // A count is a whole number: Heat's modulo refuses 2.5 at stack create
+    // (2.0 passes it, and the node's boot script refuses it).
+    heat.whole_number = value.param_type == ValueKind::kInt || value.param_type == ValueKind::kSize;
     // `in low..high`: Heat's range on the number.
     const bool whole = value.param_type == ValueKind::kInt || value.param_type == ValueKind::kSize;
     if (value.param_min) heat.range_min = IncludedEnd(*value.param_min, value.param_min_exclusive, whole, false);
@@ -146,6 +150,7 @@ ir::Value HeatParams::Bind(const Value& value, const std::string& text, const Kn
   } else {
     heat.custom_constraint = knob.constraint;
   }
+  GuardHeatText(heat);
   params_.push_back(heat);
   return ir::Value::Param(heat.name);
 }

@@ -128,7 +128,7 @@ std::string Value::UserText() const {
   if (kind == ValueKind::kString && !splices.empty()) {
     std::map<std::string, std::string> shown;
     for (const Splice& splice : splices) shown[splice.param->text] = "${" + splice.param->text + "}";
-    return plan::ReplaceParamTokens(text, shown);
+    return plan::ReplaceParamHoles(text, shown);
   }
   return ScalarText();
 }

@@ -25,7 +25,7 @@ const char* ValueKindName(ValueKind kind);
 struct Value;
 
 // A param put into a string with `${name}`: known only at stack create, so
-// the string's text holds plan::ParamToken(name) in its place, for Heat to
+// the string's text holds plan::ParamHole(name) in its place, for Heat to
 // fill in (see DeployText in schema.h).
 struct Splice {
   std::shared_ptr<const Value> param;  // kParam: the declaration, type and default

@@ -1,166 +1,184 @@
 // Writes the plan as YAML in a fixed field order, so that plans diff cleanly
-// and golden tests are stable.
+// and golden tests are stable. Written by hand rather than with yaml-cpp's
+// emitter: every string is double-quoted with the escapes of YamlQuoted (so
+// that `yes`, `10`, `2024-01-01` or `<<` stay strings for every reader, and
+// DEL or U+FFFE reach every reader unchanged), and the copy for a Heat
+// template holds Heat's tokens verbatim, which an emitter cannot write.
 #include <fmt/format.h>
-#include <yaml-cpp/yaml.h>
 
 #include <algorithm>
 
 #include "runtime/plan/plan_yaml.h"
+#include "runtime/plan/yaml_text.h"
 
 namespace dml::plan {
 namespace {
 
-// Shortest text that reads back as the same double ("0.001", not 0.0010000000000000000208).
-std::string Num(double value) { return fmt::format("{}", value); }
+std::string Num(double value) { return YamlNumber(value); }
 
-// A string field; double-quoted when it holds a token Heat fills in (see
-// SerializeOptions::quote_param_tokens).
-class TextWriter {
+// Heat's tokens start and end with kHeatTokenMark; a '@' in text from the
+// .dml file is escaped in the copy for Heat, so no such text can spell one.
+constexpr std::string_view kTokenMarkChar = "@";
+
+class Writer {
  public:
-  explicit TextWriter(const SerializeOptions& options) : quote_(options.quote_param_tokens) {}
+  explicit Writer(const SerializeOptions& options) : options_(options) {}
 
-  void Write(YAML::Emitter& out, const std::string& text) const {
-    if (quote_ && text.find(kParamTokenPrefix) != std::string::npos) out << YAML::DoubleQuoted;
-    out << text;
+  // A string scalar; a param hole becomes Heat's token in the copy for a
+  // template. Elsewhere dmlc fills holes first; one left would be written
+  // as NUL escapes, which no reader takes for a token.
+  std::string Str(std::string_view text) const {
+    if (!options_.for_heat) return YamlQuoted(text);
+    const std::string_view escape = kTokenMarkChar;
+    std::string out = "\"";
+    size_t at = 0;
+    for (size_t hole = text.find(kParamHoleMark); hole != std::string_view::npos;
+         hole = text.find(kParamHoleMark, at)) {
+      const size_t end = text.find(kParamHoleMark, hole + 1);
+      if (end == std::string_view::npos) break;
+      out += Inner(text.substr(at, hole - at), escape);
+      out += HeatParamToken(std::string(text.substr(hole + 1, end - hole - 1)));
+      at = end + 1;
+    }
+    out += Inner(text.substr(at), escape);
+    return out + "\"";
   }
-  void Field(YAML::Emitter& out, const char* key, const std::string& text) const {
-    out << YAML::Key << key << YAML::Value;
-    Write(out, text);
+
+  void Line(int indent, std::string_view key, std::string_view value) {
+    text_ += fmt::format("{:{}}{}: {}\n", "", indent, key, value);
   }
-  void List(YAML::Emitter& out, const char* key, const std::vector<std::string>& items) const {
-    out << YAML::Key << key << YAML::Value << YAML::Flow << YAML::BeginSeq;
-    for (const std::string& item : items) Write(out, item);
-    out << YAML::EndSeq;
+  void Text(int indent, std::string_view key, std::string_view value) { Line(indent, key, Str(value)); }
+  void Open(int indent, std::string_view key) { text_ += fmt::format("{:{}}{}:\n", "", indent, key); }
+  // The first key of a map that is an item of a block sequence.
+  void Item(int indent, std::string_view key, std::string_view value) {
+    text_ += fmt::format("{:{}}- {}: {}\n", "", indent, key, value);
   }
+  std::string Take() { return std::move(text_); }
 
  private:
-  bool quote_;
+  static std::string Inner(std::string_view text, std::string_view escape) {
+    const std::string quoted = YamlQuoted(text, escape);
+    return quoted.substr(1, quoted.size() - 2);
+  }
+
+  const SerializeOptions& options_;
+  std::string text_;
 };
 
-// One step of ReplaceParamTokens: `text` split at keys[i], each piece done
-// with the later keys, joined with keys[i]'s value (Heat's Replace.result).
-std::string ReplaceFrom(const std::string& text, const std::vector<std::pair<std::string, std::string>>& keys,
-                        size_t i) {
-  if (i == keys.size()) return text;
-  const std::string& key = keys[i].first;
-  std::string out;
-  size_t start = 0;
-  for (;;) {
-    const size_t at = text.find(key, start);
-    out += ReplaceFrom(text.substr(start, at == std::string::npos ? std::string::npos : at - start), keys, i + 1);
-    if (at == std::string::npos) return out;
-    out += keys[i].second;
-    start = at + key.size();
-  }
+template <typename T, typename Fn>
+std::string FlowList(const std::vector<T>& items, Fn&& item) {
+  std::string out = "[";
+  for (size_t i = 0; i < items.size(); ++i) out += (i ? ", " : "") + item(items[i]);
+  return out + "]";
 }
 
-void WriteGroups(YAML::Emitter& out, const Cluster& c, const SerializeOptions& options) {
-  const TextWriter text(options);
-  out << YAML::Key << "groups" << YAML::Value << YAML::BeginSeq;
+void WriteCluster(Writer& w, const Cluster& c, const SerializeOptions& options) {
+  w.Open(0, "cluster");
+  w.Text(2, "subnet", c.subnet);
+  w.Text(2, "master_addr", c.master_addr);
+  w.Line(2, "port", std::to_string(c.port));
+  w.Open(2, "groups");
   for (const NodeGroup& g : c.groups) {
-    out << YAML::BeginMap;
-    text.Field(out, "name", g.name);
-    if (options.count_param_tokens && !g.count_param.empty()) {
-      out << YAML::Key << "count" << YAML::Value << ParamToken(g.count_param);
-    } else {
-      out << YAML::Key << "count" << YAML::Value << g.count;
-    }
-    if (!g.count_param.empty()) out << YAML::Key << "count_param" << YAML::Value << g.count_param;
-    out << YAML::Key << "procs_per_node" << YAML::Value << g.procs_per_node;
-    out << YAML::EndMap;
+    w.Item(4, "name", w.Str(g.name));
+    // The token of a count stays a plain scalar: Heat puts a number there.
+    const bool token = options.for_heat && !g.count_param.empty();
+    w.Line(6, "count", token ? HeatParamToken(g.count_param) : std::to_string(g.count));
+    if (!g.count_param.empty()) w.Text(6, "count_param", g.count_param);
+    w.Line(6, "procs_per_node", std::to_string(g.procs_per_node));
   }
-  out << YAML::EndSeq;
 }
 
-void WriteTrain(YAML::Emitter& out, const TrainSpec& t, const TextWriter& text) {
-  out << YAML::Key << "train" << YAML::Value << YAML::BeginMap;
-  out << YAML::Key << "dataset" << YAML::Value << YAML::BeginMap;
-  text.Field(out, "name", t.dataset.name);
-  text.Field(out, "format", t.dataset.format);
-  text.Field(out, "dir", t.dataset.dir);
-  text.Field(out, "train_images", t.dataset.train_images);
-  text.Field(out, "train_labels", t.dataset.train_labels);
-  text.Field(out, "test_images", t.dataset.test_images);
-  text.Field(out, "test_labels", t.dataset.test_labels);
-  out << YAML::Key << "train_size" << YAML::Value << t.dataset.train_size;
-  out << YAML::Key << "test_size" << YAML::Value << t.dataset.test_size;
-  out << YAML::EndMap;
-  out << YAML::Key << "model" << YAML::Value << YAML::BeginMap;
-  out << YAML::Key << "kind" << YAML::Value << t.model.kind;
-  out << YAML::Key << "layers" << YAML::Value << YAML::Flow << t.model.layers;
-  out << YAML::Key << "activation" << YAML::Value << t.model.activation;
-  out << YAML::EndMap;
-  out << YAML::Key << "loss" << YAML::Value << t.loss;
-  out << YAML::Key << "optimizer" << YAML::Value << YAML::BeginMap;
-  out << YAML::Key << "kind" << YAML::Value << t.optimizer.kind;
-  out << YAML::Key << "lr" << YAML::Value << Num(t.optimizer.lr);
-  out << YAML::Key << "momentum" << YAML::Value << Num(t.optimizer.momentum);
-  out << YAML::Key << "weight_decay" << YAML::Value << Num(t.optimizer.weight_decay);
-  out << YAML::Key << "beta1" << YAML::Value << Num(t.optimizer.beta1);
-  out << YAML::Key << "beta2" << YAML::Value << Num(t.optimizer.beta2);
-  out << YAML::Key << "eps" << YAML::Value << Num(t.optimizer.eps);
-  out << YAML::EndMap;
-  out << YAML::Key << "batch_per_rank" << YAML::Value << t.batch_per_rank;
-  out << YAML::Key << "epochs" << YAML::Value << t.epochs;
-  out << YAML::Key << "seed" << YAML::Value << t.seed;
-  out << YAML::Key << "threads_per_rank" << YAML::Value << t.threads_per_rank;
-  out << YAML::Key << "checkpoint" << YAML::Value << YAML::BeginMap;
-  text.Field(out, "dir", t.checkpoint.dir);
-  out << YAML::Key << "every_epochs" << YAML::Value << t.checkpoint.every_epochs;
-  out << YAML::EndMap;
-  out << YAML::EndMap;
+void WriteTimeouts(Writer& w, const Timeouts& t) {
+  w.Open(0, "timeouts");
+  w.Line(2, "rendezvous_s", Num(t.rendezvous_s));
+  w.Line(2, "collective_s", Num(t.collective_s));
+  w.Line(2, "job_s", Num(t.job_s));
+  w.Line(2, "heartbeat_s", Num(t.heartbeat_s));
 }
 
-void WriteCommand(YAML::Emitter& out, const CommandSpec& c, const TextWriter& text) {
-  out << YAML::Key << "command" << YAML::Value << YAML::BeginMap;
-  text.Field(out, "repo", c.repo);
-  text.Field(out, "ref", c.ref);
-  text.Field(out, "requirements_dir", c.requirements_dir);
-  text.Field(out, "entrypoint", c.entrypoint);
-  text.List(out, "args", c.args);
-  text.Field(out, "python", c.python);
-  out << YAML::EndMap;
+void WriteTrain(Writer& w, const TrainSpec& t) {
+  w.Open(0, "train");
+  w.Open(2, "dataset");
+  w.Text(4, "name", t.dataset.name);
+  w.Text(4, "format", t.dataset.format);
+  w.Text(4, "dir", t.dataset.dir);
+  w.Text(4, "train_images", t.dataset.train_images);
+  w.Text(4, "train_labels", t.dataset.train_labels);
+  w.Text(4, "test_images", t.dataset.test_images);
+  w.Text(4, "test_labels", t.dataset.test_labels);
+  w.Line(4, "train_size", std::to_string(t.dataset.train_size));
+  w.Line(4, "test_size", std::to_string(t.dataset.test_size));
+  w.Open(2, "model");
+  w.Text(4, "kind", t.model.kind);
+  w.Line(4, "layers", FlowList(t.model.layers, [](int64_t n) { return std::to_string(n); }));
+  w.Text(4, "activation", t.model.activation);
+  w.Text(2, "loss", t.loss);
+  w.Open(2, "optimizer");
+  w.Text(4, "kind", t.optimizer.kind);
+  w.Line(4, "lr", Num(t.optimizer.lr));
+  w.Line(4, "momentum", Num(t.optimizer.momentum));
+  w.Line(4, "weight_decay", Num(t.optimizer.weight_decay));
+  w.Line(4, "beta1", Num(t.optimizer.beta1));
+  w.Line(4, "beta2", Num(t.optimizer.beta2));
+  w.Line(4, "eps", Num(t.optimizer.eps));
+  w.Line(2, "batch_per_rank", std::to_string(t.batch_per_rank));
+  w.Line(2, "epochs", std::to_string(t.epochs));
+  w.Line(2, "seed", std::to_string(t.seed));
+  w.Line(2, "threads_per_rank", std::to_string(t.threads_per_rank));
+  w.Open(2, "checkpoint");
+  w.Text(4, "dir", t.checkpoint.dir);
+  w.Line(4, "every_epochs", std::to_string(t.checkpoint.every_epochs));
+}
+
+void WriteCommand(Writer& w, const CommandSpec& c) {
+  w.Open(0, "command");
+  w.Text(2, "repo", c.repo);
+  w.Text(2, "ref", c.ref);
+  w.Text(2, "requirements_dir", c.requirements_dir);
+  w.Text(2, "entrypoint", c.entrypoint);
+  w.Line(2, "args", FlowList(c.args, [&](const std::string& arg) { return w.Str(arg); }));
+  w.Text(2, "python", c.python);
 }
 
 }  // namespace
 
-std::string ParamToken(const std::string& param) { return kParamTokenPrefix + param + "__"; }
+std::string ParamHole(const std::string& param) {
+  return std::string(1, kParamHoleMark) + param + std::string(1, kParamHoleMark);
+}
 
-std::string ReplaceParamTokens(const std::string& text, const std::map<std::string, std::string>& values) {
-  // Heat's order: longer tokens first, then in lexicographic order.
-  std::vector<std::pair<std::string, std::string>> keys;
-  for (const auto& [name, value] : values) keys.emplace_back(ParamToken(name), value);
-  std::stable_sort(keys.begin(), keys.end(),
-                   [](const auto& a, const auto& b) { return a.first.size() > b.first.size(); });
-  return ReplaceFrom(text, keys, 0);
+bool HasParamHole(std::string_view text) { return text.find(kParamHoleMark) != std::string_view::npos; }
+
+std::string HeatParamToken(const std::string& param) {
+  return std::string(kHeatTokenMark) + "DML_PARAM_" + param + std::string(kHeatTokenMark);
+}
+
+std::string ReplaceParamHoles(const std::string& text, const std::map<std::string, std::string>& values) {
+  std::string out;
+  size_t at = 0;
+  for (size_t hole = text.find(kParamHoleMark); hole != std::string::npos; hole = text.find(kParamHoleMark, at)) {
+    const size_t end = text.find(kParamHoleMark, hole + 1);
+    if (end == std::string::npos) break;
+    const std::string name = text.substr(hole + 1, end - hole - 1);
+    const auto value = values.find(name);
+    out += text.substr(at, hole - at);
+    out += value == values.end() ? text.substr(hole, end + 1 - hole) : value->second;
+    at = end + 1;
+  }
+  return out + text.substr(at);
 }
 
 std::string SerializePlan(const Plan& plan, const SerializeOptions& options) {
-  YAML::Emitter out;
-  out << YAML::BeginMap;
-  out << YAML::Key << "dml_plan" << YAML::Value << plan.version;
-  out << YAML::Key << "job" << YAML::Value << YAML::BeginMap;
-  const TextWriter text(options);
-  text.Field(out, "name", plan.job);
-  out << YAML::Key << "kind" << YAML::Value << JobKindName(plan.kind);
-  out << YAML::Key << "max_restarts" << YAML::Value << plan.max_restarts;
-  out << YAML::EndMap;
-  out << YAML::Key << "cluster" << YAML::Value << YAML::BeginMap;
-  out << YAML::Key << "subnet" << YAML::Value << plan.cluster.subnet;
-  out << YAML::Key << "master_addr" << YAML::Value << plan.cluster.master_addr;
-  out << YAML::Key << "port" << YAML::Value << plan.cluster.port;
-  WriteGroups(out, plan.cluster, options);
-  out << YAML::EndMap;
-  out << YAML::Key << "timeouts" << YAML::Value << YAML::BeginMap;
-  out << YAML::Key << "rendezvous_s" << YAML::Value << Num(plan.timeouts.rendezvous_s);
-  out << YAML::Key << "collective_s" << YAML::Value << Num(plan.timeouts.collective_s);
-  out << YAML::Key << "job_s" << YAML::Value << Num(plan.timeouts.job_s);
-  out << YAML::Key << "heartbeat_s" << YAML::Value << Num(plan.timeouts.heartbeat_s);
-  out << YAML::EndMap;
-  if (plan.train) WriteTrain(out, *plan.train, text);
-  if (plan.command) WriteCommand(out, *plan.command, text);
-  out << YAML::EndMap;
-  return std::string(out.c_str()) + "\n";
+  Writer w(options);
+  w.Line(0, "dml_plan", std::to_string(plan.version));
+  w.Open(0, "job");
+  w.Text(2, "name", plan.job);
+  w.Text(2, "kind", JobKindName(plan.kind));
+  w.Line(2, "max_restarts", std::to_string(plan.max_restarts));
+  WriteCluster(w, plan.cluster, options);
+  WriteTimeouts(w, plan.timeouts);
+  if (plan.train) WriteTrain(w, *plan.train);
+  if (plan.command) WriteCommand(w, *plan.command);
+  return w.Take();
 }
 
 }  // namespace dml::plan

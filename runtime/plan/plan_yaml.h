@@ -4,6 +4,7 @@
 
 #include <map>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "runtime/plan/plan.h"
@@ -20,26 +21,29 @@ LoadResult ParsePlan(const std::string& text, const std::string& source);
 LoadResult LoadPlanFile(const std::string& path);
 
 struct SerializeOptions {
-  // For the copy embedded in a Heat template: a group count that came from a
-  // parameter is written as the token ParamToken(count_param), which Heat
-  // replaces with the parameter's value before the node reads the plan.
-  bool count_param_tokens = false;
-  // Also for that copy: a string holding a ParamToken (a param put into it
-  // with `${name}`) is written double-quoted, so that whatever text Heat
-  // puts in its place (no `"`, `\` or control characters: the parameter's
-  // allowed_pattern) stays one YAML string.
-  bool quote_param_tokens = false;
+  // For the copy embedded in a Heat template's boot script: every param hole
+  // is written as HeatParamToken(param) (a group count from a parameter too),
+  // which Heat's str_replace fills in at stack create, and every '@' of the
+  // text is escaped, so that no text from a .dml file can spell a token.
+  bool for_heat = false;
 };
 
-// Every token starts with this; no other text in a plan may contain it.
-inline constexpr const char* kParamTokenPrefix = "__DML_PARAM_";
+// A deploy-time param inside a plan string: dmlc puts ParamHole(name) where
+// `${name}` stood. The mark is NUL, which no text from a .dml file and no
+// plan string can hold (IsPlanText), so a hole cannot be forged.
+inline constexpr char kParamHoleMark = '\0';
+std::string ParamHole(const std::string& param);
+bool HasParamHole(std::string_view text);
 
-std::string ParamToken(const std::string& param);  // "__DML_PARAM_workers__"
+// Heat's tokens in a template that dmlc writes start and end with this; the
+// embedded plan escapes every '@' of its text, the boot script's shell quoting
+// too, and every string parameter's constraint refuses it (see
+// compiler/sema/heat_params.h), so nothing but dmlc can write a token.
+inline constexpr std::string_view kHeatTokenMark = "@@";
+std::string HeatParamToken(const std::string& param);  // "@@DML_PARAM_workers@@"
 
-// `text` with ParamToken(name) replaced by `values[name]` for each entry, as
-// Heat's str_replace does it: longer tokens first, and text put in is not
-// searched again.
-std::string ReplaceParamTokens(const std::string& text, const std::map<std::string, std::string>& values);
+// `text` with each hole whose param is in `values` replaced by its value.
+std::string ReplaceParamHoles(const std::string& text, const std::map<std::string, std::string>& values);
 
 std::string SerializePlan(const Plan& plan, const SerializeOptions& options = {});
 

@@ -21,7 +21,7 @@ template=$(ls "$work"/*.heat.yaml)
 plan=$(ls "$work"/*.plan.yaml)
 
 echo "== the standalone plan: defaults, no token"
-if grep -n __DML_PARAM_ "$plan"; then
+if grep -n @@DML_PARAM_ "$plan"; then
   echo "the standalone plan holds a token" >&2
   exit 1
 fi

@@ -42,9 +42,9 @@ ir::NodeGroup Group(std::string name, ir::Value flavor, int count, int first_nod
 
 // As sema lowers `repo = "https://github.com/${org}/x.git"` and so on.
 void AddTextParams(ir::Deployment& d) {
-  using plan::ParamToken;
+  using plan::ParamHole;
   d.params.push_back(Param("org", ir::ParamType::kString, kOrgDefault, "org", "The GitHub organization", ""));
-  d.params.back().allowed_pattern = R"([^"\\\x00-\x1f\x7f-\x9f\u2028\u2029]*)";
+  d.params.back().allowed_pattern = R"([^"\\@\x00-\x1f\x7f-\x9f\u2028\u2029\ufffe\uffff]*)";  // sema's kPlanTextPattern
   d.params.back().allowed_pattern_description = "no double quote, backslash or control character";
   d.params.push_back(Param("branch", ir::ParamType::kString, kBranchDefault, "branch", "The branch", ""));
   d.params.back().allowed_pattern = d.params[d.params.size() - 2].allowed_pattern;
@@ -58,11 +58,11 @@ void AddTextParams(ir::Deployment& d) {
   d.text_params = {{"org", kOrgDefault}, {"branch", kBranchDefault}, {"steps", kStepsDefault}, {"amp", "false"}};
   d.plan.kind = plan::JobKind::kCommand;
   d.plan.train.reset();
-  d.plan.command = plan::CommandSpec{"https://github.com/" + ParamToken("org") + "/x.git",
-                                     ParamToken("branch"),
+  d.plan.command = plan::CommandSpec{"https://github.com/" + ParamHole("org") + "/x.git",
+                                     ParamHole("branch"),
                                      "",
                                      "train.py",
-                                     {"--steps=" + ParamToken("steps"), "--amp=" + ParamToken("amp"), "--plain"},
+                                     {"--steps=" + ParamHole("steps"), "--amp=" + ParamHole("amp"), "--plain"},
                                      "python3"};
 }
 
@@ -91,6 +91,7 @@ ir::Deployment MakeDeployment(const DeploymentSpec& spec) {
                              "Workers", "Worker nodes beside the master", ""));
     d.params.back().range_min = 0;
     d.params.back().range_max = 250;
+    d.params.back().whole_number = true;
   }
 
   d.key_name = ir::Value::Param("key_name");
@@ -212,7 +213,7 @@ std::string SubstituteHeatTokens(const std::string& script, const HeatTokens& to
   ReplaceAll(out, tokens.wc_notify, wc_notify_command);
   ReplaceAll(out, tokens.node_index, std::to_string(node_index));
   for (const ir::HeatParam& p : deployment.params) {
-    ReplaceAll(out, plan::ParamToken(p.name), p.default_value.value_or("1"));
+    ReplaceAll(out, plan::HeatParamToken(p.name), p.default_value.value_or("1"));
   }
   return out;
 }

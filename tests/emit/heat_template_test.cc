@@ -56,19 +56,19 @@ TEST(EmitTemplate, OneWorkerHasTheExpectedResources) {
   EXPECT_EQ(master["user_data_format"].as<std::string>(), "RAW");
   const YAML::Node replace = master["user_data"]["str_replace"];
   EXPECT_EQ(replace["template"].as<std::string>(), out.boot_scripts[0].second);
-  EXPECT_EQ(replace["params"]["__DML_WC_NOTIFY__"]["get_attr"][1].as<std::string>(), "curl_cli");
-  EXPECT_EQ(replace["params"]["__DML_NODE_INDEX__"].as<int>(), 0);
+  EXPECT_EQ(replace["params"]["@@DML_WC_NOTIFY@@"]["get_attr"][1].as<std::string>(), "curl_cli");
+  EXPECT_EQ(replace["params"]["@@DML_NODE_INDEX@@"].as<int>(), 0);
 
   // One ResourceGroup, never pasted copies of the worker.
   EXPECT_EQ(CountOfType(r, "OS::Nova::Server"), 1);
   EXPECT_EQ(CountOfType(r, "OS::Heat::ResourceGroup"), 1);
   const YAML::Node group = r["workers_group"]["properties"];
   EXPECT_EQ(group["count"].as<int>(), 1);
-  EXPECT_EQ(group["index_var"].as<std::string>(), "__DML_NODE_INDEX__");
+  EXPECT_EQ(group["index_var"].as<std::string>(), "@@DML_NODE_INDEX@@");
   const YAML::Node member = group["resource_def"];
   EXPECT_EQ(member["type"].as<std::string>(), "OS::Nova::Server");
   EXPECT_EQ(member["properties"]["flavor"].as<std::string>(), "m1.large");
-  EXPECT_EQ(member["properties"]["name"].as<std::string>(), "mnist-workers-__DML_NODE_INDEX__");
+  EXPECT_EQ(member["properties"]["name"].as<std::string>(), "mnist-workers-@@DML_NODE_INDEX@@");
   EXPECT_EQ(member["properties"]["security_groups"][0]["get_resource"].as<std::string>(),
             "security_group");
   EXPECT_EQ(member["properties"]["user_data"]["str_replace"]["template"].as<std::string>(),
@@ -119,7 +119,7 @@ TEST(EmitTemplate, ParamCountDrivesTheGroupAndTheWaitCount) {
   EXPECT_EQ(yaql["expression"].as<std::string>(), "$.data.c0 + 2");
   EXPECT_EQ(yaql["data"]["c0"]["get_param"].as<std::string>(), "workers");
   // The plan in every script holds the parameter's token, which str_replace fills.
-  const std::string token = plan::ParamToken("workers");
+  const std::string token = plan::HeatParamToken("workers");
   const YAML::Node params = r["workers_group"]["properties"]["resource_def"]["properties"]
                              ["user_data"]["str_replace"]["params"];
   EXPECT_EQ(params[token]["get_param"].as<std::string>(), "workers");
@@ -128,7 +128,11 @@ TEST(EmitTemplate, ParamCountDrivesTheGroupAndTheWaitCount) {
   }
   // The group after the parameter-sized one starts at 1 + that count.
   ASSERT_EQ(out.boot_scripts[2].first, "extra0");
-  EXPECT_NE(out.boot_scripts[2].second.find("  DML_FIRST_NODE_RANK=$((1 + " + token + "))\n"),
+  // It reads the count from Heat's values, checks it, then adds it.
+  EXPECT_NE(out.boot_scripts[2].second.find("\n" + token + "\nDML_HEAT_VALUES_EOF\n"), std::string::npos);
+  EXPECT_NE(out.boot_scripts[2].second.find("dml_whole_number 'parameter workers' \"$DML_COUNT_workers\"\n"),
+            std::string::npos);
+  EXPECT_NE(out.boot_scripts[2].second.find("NODE_RANK=$((1 + 10#$DML_COUNT_workers + 10#$DML_NODE_INDEX))\n"),
             std::string::npos);
   EXPECT_EQ(r["extra0_group"]["properties"]["resource_def"]["properties"]["user_data"]
              ["str_replace"]["params"][token]["get_param"].as<std::string>(),
@@ -199,7 +203,7 @@ TEST(EmitTemplate, BootScriptsInstallWriteThePlanAndRunTheNode) {
   const HeatOutput out = EmitHeat(d);
   ASSERT_EQ(out.boot_scripts.size(), 2u);
   plan::SerializeOptions options;
-  options.count_param_tokens = true;
+  options.for_heat = true;
   const std::string plan_text = plan::SerializePlan(d.plan, options);
   for (const auto& [group, script] : out.boot_scripts) {
     SCOPED_TRACE(group);
@@ -214,12 +218,12 @@ TEST(EmitTemplate, BootScriptsInstallWriteThePlanAndRunTheNode) {
     EXPECT_NE(script.find("  DML_POWER_OFF=1\n"), std::string::npos);
     EXPECT_EQ(EmbeddedPlan(script, "DML_PLAN_EOF"), plan_text);
   }
-  EXPECT_NE(out.boot_scripts[0].second.find("  DML_FIRST_NODE_RANK=0\n"), std::string::npos);
-  EXPECT_NE(out.boot_scripts[1].second.find("  DML_FIRST_NODE_RANK=1\n"), std::string::npos);
+  EXPECT_NE(out.boot_scripts[0].second.find("NODE_RANK=$((0 + 10#$DML_NODE_INDEX))\n"), std::string::npos);
+  EXPECT_NE(out.boot_scripts[1].second.find("NODE_RANK=$((1 + 10#$DML_NODE_INDEX))\n"), std::string::npos);
 
   // After Heat's replacement the embedded plan reads back, count filled in.
   std::string node_plan = EmbeddedPlan(out.boot_scripts[1].second, "DML_PLAN_EOF");
-  test_util::ReplaceAll(node_plan, plan::ParamToken("workers"), "7");
+  test_util::ReplaceAll(node_plan, plan::HeatParamToken("workers"), "7");
   const plan::LoadResult loaded = plan::ParsePlan(node_plan, "embedded");
   ASSERT_TRUE(loaded.plan) << (loaded.errors.empty() ? "" : loaded.errors[0].ToString());
   EXPECT_EQ(loaded.plan->cluster.groups[1].count, 7);
@@ -237,17 +241,23 @@ TEST(EmitTemplate, DebRuntimeIsCheckedAndPowerOffIsAnOption) {
   EXPECT_NE(script.find("  DML_POWER_OFF=0\n"), std::string::npos);
 }
 
-// A value that contains one of Heat's tokens must not be replaced by Heat:
-// the emitter picks other tokens.
-TEST(EmitTemplate, TokensAvoidValuesThatContainThem) {
+// A value from the .dml file cannot spell one of Heat's tokens: its '@'
+// is escaped wherever it lands, so the tokens occur only where dmlc put them.
+TEST(EmitTemplate, ValuesCannotSpellHeatTokens) {
   DeploymentSpec spec;
-  spec.job = "job__DML_WC_NOTIFY__and__DML_NODE_INDEX__";
+  spec.job = "job@@DML_WC_NOTIFY@@and@@DML_NODE_INDEX@@";
+  spec.workers_from_param = true;
   const HeatOutput out = EmitHeat(MakeDeployment(spec));
-  EXPECT_EQ(out.tokens.wc_notify, "__DML_WC_NOTIFY_2__");
-  EXPECT_EQ(out.tokens.node_index, "__DML_NODE_INDEX_2__");
   const YAML::Node group = Parse(out)["resources"]["workers_group"]["properties"];
-  EXPECT_EQ(group["index_var"].as<std::string>(), "__DML_NODE_INDEX_2__");
-  EXPECT_NE(out.boot_scripts[0].second.find("  DML_JOB='" + spec.job + "'"), std::string::npos);
+  EXPECT_EQ(group["index_var"].as<std::string>(), "@@DML_NODE_INDEX@@");
+  for (const auto& [name, script] : out.boot_scripts) {
+    size_t notify = 0, index = 0;
+    for (size_t at = script.find("@@DML_WC_NOTIFY@@"); at != std::string::npos; at = script.find("@@DML_WC_NOTIFY@@", at + 1)) ++notify;
+    for (size_t at = script.find("@@DML_NODE_INDEX@@"); at != std::string::npos; at = script.find("@@DML_NODE_INDEX@@", at + 1)) ++index;
+    EXPECT_EQ(notify, 1u) << script;  // dml_wc_notify's body
+    EXPECT_EQ(index, 1u) << script;   // the values' here-document
+    EXPECT_NE(script.find("  DML_JOB=$'job\\x40\\x40DML_WC_NOTIFY\\x40\\x40and"), std::string::npos) << script;
+  }
 }
 
 TEST(EmitTemplate, HeredocTerminatorNeverEqualsAPlanLine) {

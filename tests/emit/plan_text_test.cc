@@ -14,7 +14,7 @@
 namespace dml::emit {
 namespace {
 
-using plan::ParamToken;
+using plan::HeatParamToken;
 using test_util::DeploymentSpec;
 using test_util::MakeDeployment;
 
@@ -34,11 +34,11 @@ TEST(EmitPlanText, StrReplaceFillsEachTextParamFromTheStack) {
   const HeatOutput out = EmitHeat(d);
   const YAML::Node params = MasterReplacements(out);
   for (const char* name : {"org", "branch", "steps", "workers"}) {
-    EXPECT_EQ(params[ParamToken(name)]["get_param"].as<std::string>(), name) << name;
+    EXPECT_EQ(params[HeatParamToken(name)]["get_param"].as<std::string>(), name) << name;
   }
   // str_replace would write a boolean as Python does ("True"); yaql's str()
   // writes "true", as the standalone plan does.
-  const YAML::Node amp = params[ParamToken("amp")]["yaql"];
+  const YAML::Node amp = params[HeatParamToken("amp")]["yaql"];
   ASSERT_TRUE(amp) << out.template_yaml;
   EXPECT_EQ(amp["expression"].as<std::string>(), "str($.data.value)");
   EXPECT_EQ(amp["data"]["value"]["get_param"].as<std::string>(), "amp");
@@ -46,23 +46,24 @@ TEST(EmitPlanText, StrReplaceFillsEachTextParamFromTheStack) {
   const YAML::Node worker = YAML::Load(out.template_yaml)["resources"]["workers_group"]["properties"]
                                                          ["resource_def"]["properties"]["user_data"]
                                                          ["str_replace"]["params"];
-  EXPECT_EQ(worker[ParamToken("org")]["get_param"].as<std::string>(), "org");
-  EXPECT_FALSE(params[ParamToken("lr")]);  // a param no text holds
+  EXPECT_EQ(worker[HeatParamToken("org")]["get_param"].as<std::string>(), "org");
+  EXPECT_FALSE(params[HeatParamToken("lr")]);  // a param no text holds
 }
 
 TEST(EmitPlanText, TheEmbeddedPlanQuotesTokensAndTheStandalonePlanHasTheDefaults) {
   const ir::Deployment d = MakeDeployment(TextParams());
   const std::string embedded = EmbeddedPlanYaml(d);
-  EXPECT_NE(embedded.find("repo: \"https://github.com/" + ParamToken("org") + "/x.git\""), std::string::npos)
+  EXPECT_NE(embedded.find("repo: \"https://github.com/" + HeatParamToken("org") + "/x.git\""), std::string::npos)
       << embedded;
-  EXPECT_NE(embedded.find("ref: \"" + ParamToken("branch") + "\""), std::string::npos) << embedded;
-  EXPECT_NE(embedded.find("count: " + ParamToken("workers")), std::string::npos) << embedded;
+  EXPECT_NE(embedded.find("ref: \"" + HeatParamToken("branch") + "\""), std::string::npos) << embedded;
+  EXPECT_NE(embedded.find("count: " + HeatParamToken("workers")), std::string::npos) << embedded;
   for (const auto& [group, script] : EmitHeat(d).boot_scripts) {
     EXPECT_NE(script.find(embedded), std::string::npos) << group;
   }
 
   const std::string standalone = StandalonePlanYaml(d);
-  EXPECT_EQ(standalone.find(plan::kParamTokenPrefix), std::string::npos) << standalone;
+  EXPECT_EQ(standalone.find(plan::kHeatTokenMark), std::string::npos) << standalone;
+  EXPECT_FALSE(plan::HasParamHole(standalone)) << standalone;
   const plan::LoadResult loaded = plan::ParsePlan(standalone, "standalone.plan.yaml");
   ASSERT_TRUE(loaded.plan) << loaded.errors.front().ToString();
   const plan::CommandSpec& cmd = *loaded.plan->command;
@@ -79,8 +80,13 @@ TEST(EmitPlanText, TheEmbeddedPlanQuotesTokensAndTheStandalonePlanHasTheDefaults
 TEST(EmitPlanText, ParametersCarryThePatternAndNumberRangesAsHeatReadsThem) {
   const YAML::Node p = YAML::Load(EmitHeat(MakeDeployment(TextParams())).template_yaml)["parameters"];
   const YAML::Node org = p["org"]["constraints"][0];
-  EXPECT_EQ(org["allowed_pattern"].as<std::string>(), R"([^"\\\x00-\x1f\x7f-\x9f\u2028\u2029]*)");
+  EXPECT_EQ(org["allowed_pattern"].as<std::string>(), R"([^"\\@\x00-\x1f\x7f-\x9f\u2028\u2029\ufffe\uffff]*)");
   EXPECT_EQ(org["description"].as<std::string>(), "no double quote, backslash or control character");
+  // A count is a whole number: Heat refuses 2.5 at stack create.
+  const YAML::Node workers = p["workers"]["constraints"];
+  bool modulo = false;
+  for (const YAML::Node& c : workers) modulo = modulo || (c["modulo"] && c["modulo"]["step"].as<int>() == 1);
+  EXPECT_TRUE(modulo) << p["workers"];
   EXPECT_EQ(p["steps"]["constraints"][0]["range"]["min"].as<std::string>(), "1");
   EXPECT_EQ(p["steps"]["constraints"][0]["range"]["max"].as<std::string>(), "1000000");
   // An excluded float end: the next double, written with a dot so that
@@ -101,12 +107,10 @@ TEST(EmitDatasetCheck, EveryNodeChecksTheFilesItWasToldAbout) {
     SCOPED_TRACE(group);
     const std::string expected =
         "\nDML_STEP='checking the dataset files'\n"
-        "sha256sum --check --strict <<'DML_SHA256_EOF'\n" +
-        std::string(64, 'a') + "  /usr/share/datasets/fashion-mnist/train-images-idx3-ubyte.gz\n" +
-        std::string(64, 'b') + "  /usr/share/datasets/fashion-mnist/train-labels-idx1-ubyte.gz\n" +
-        std::string(64, 'c') + "  /usr/share/datasets/fashion-mnist/t10k-images-idx3-ubyte.gz\n" +
-        std::string(64, 'd') + "  /usr/share/datasets/fashion-mnist/t10k-labels-idx1-ubyte.gz\n"
-        "DML_SHA256_EOF\n";
+        "dml_check_sha256 '/usr/share/datasets/fashion-mnist/train-images-idx3-ubyte.gz' '" + std::string(64, 'a') + "'\n"
+        "dml_check_sha256 '/usr/share/datasets/fashion-mnist/train-labels-idx1-ubyte.gz' '" + std::string(64, 'b') + "'\n"
+        "dml_check_sha256 '/usr/share/datasets/fashion-mnist/t10k-images-idx3-ubyte.gz' '" + std::string(64, 'c') + "'\n"
+        "dml_check_sha256 '/usr/share/datasets/fashion-mnist/t10k-labels-idx1-ubyte.gz' '" + std::string(64, 'd') + "'\n";
     const size_t at = script.find(expected);
     ASSERT_NE(at, std::string::npos) << script;
     // After the install, before the job.
@@ -114,7 +118,7 @@ TEST(EmitDatasetCheck, EveryNodeChecksTheFilesItWasToldAbout) {
     EXPECT_GT(script.find("DML_STEP='running the job'"), at);
   }
   for (const auto& [group, script] : EmitHeat(MakeDeployment({})).boot_scripts) {
-    EXPECT_EQ(script.find("sha256sum --check"), std::string::npos) << group;
+    EXPECT_EQ(script.find("dml_check_sha256"), std::string::npos) << group;
     EXPECT_EQ(script.find("checking the dataset files"), std::string::npos) << group;
   }
   // A command job has no dataset to check.
@@ -125,16 +129,14 @@ TEST(EmitDatasetCheck, EveryNodeChecksTheFilesItWasToldAbout) {
   }
 }
 
-TEST(EmitDatasetCheck, OddPathsAreWrittenAsSha256sumReadsThem) {
+TEST(EmitDatasetCheck, OddPathsAreShellQuotedArguments) {
   DeploymentSpec spec;
   spec.dataset_sha256 = Digests('a');
-  spec.dataset_dir = "/data/a\\b\nDML_SHA256_EOF";
+  spec.dataset_dir = "/data/a\\b\n'$(touch x)'@@DML_NODE_INDEX@@";
   const std::string script = EmitHeat(MakeDeployment(spec)).boot_scripts[0].second;
-  // A backslash and a newline are escaped, and the line starts with a backslash.
-  EXPECT_NE(script.find("\\" + std::string(64, 'a') + "  /data/a\\\\b\\nDML_SHA256_EOF/train-images"),
+  EXPECT_NE(script.find("dml_check_sha256 $'/data/a\\\\b\\x0a\\'$(touch x)\\'\\x40\\x40DML_NODE_INDEX\\x40\\x40/train-images"),
             std::string::npos)
       << script;
-  EXPECT_NE(script.find("<<'DML_SHA256_EOF_2'\n"), std::string::npos) << script;
 }
 
 }  // namespace

@@ -71,6 +71,30 @@ void CheckFormatter(const std::string& text) {
 
 // What dmlc makes of a file: "error" or each job's template and plan. The
 // formatter's output must make the same.
+// A NUL in a plan read back is a param hole that dmlc failed to fill.
+bool HoldsNul(const plan::Plan& p) {
+  std::vector<const std::string*> texts = {&p.job};
+  for (const plan::NodeGroup& g : p.cluster.groups) texts.push_back(&g.name);
+  if (p.train) {
+    const plan::Dataset& d = p.train->dataset;
+    for (const std::string* t : {&d.dir, &d.train_images, &d.train_labels, &d.test_images, &d.test_labels,
+                                 &p.train->checkpoint.dir}) {
+      texts.push_back(t);
+    }
+  }
+  if (p.command) {
+    for (const std::string* t : {&p.command->repo, &p.command->ref, &p.command->requirements_dir,
+                                 &p.command->entrypoint, &p.command->python}) {
+      texts.push_back(t);
+    }
+    for (const std::string& arg : p.command->args) texts.push_back(&arg);
+  }
+  for (const std::string* t : texts) {
+    if (t->find('\0') != std::string::npos) return true;
+  }
+  return false;
+}
+
 std::string Compile(const std::string& text, diag::SourceManager& sources, diag::DiagnosticSink& sink) {
   const diag::FileId file = sources.Add("fuzz.dml", text);
   driver::FileModuleLoader loader(sources, sink, {});  // the embedded stdlib only
@@ -88,9 +112,7 @@ std::string Compile(const std::string& text, diag::SourceManager& sources, diag:
     const std::string plan_text = emit::StandalonePlanYaml(deployment);  // as `dmlc build` writes it
     const plan::LoadResult reread = plan::ParsePlan(plan_text, "fuzz.plan.yaml");
     if (!reread.plan) BrokenPromise("dmlc wrote a plan it cannot read back", reread.errors.front().ToString());
-    if (plan_text.find(plan::kParamTokenPrefix) != std::string::npos) {
-      BrokenPromise("dmlc wrote a standalone plan that holds a param's token", plan_text);
-    }
+    if (HoldsNul(*reread.plan)) BrokenPromise("dmlc wrote a standalone plan that holds a param's hole", plan_text);
     out += heat.template_yaml + plan_text;
   }
   return out;

@@ -1,6 +1,8 @@
 #include <gtest/gtest.h>
 
+#include <map>
 #include <string>
+#include <vector>
 
 #include "runtime/plan/plan.h"
 #include "runtime/plan/plan_yaml.h"
@@ -82,58 +84,113 @@ TEST(PlanTest, ExpandNodesAssignsRanksInGroupOrder) {
   EXPECT_EQ(nodes[3].first_global_rank, 4);
 }
 
+// What Heat's str_replace does at stack create with the copy for a template.
+std::string HeatFill(std::string text, const std::map<std::string, std::string>& values) {
+  for (const auto& [param, value] : values) {
+    const std::string token = HeatParamToken(param);
+    for (size_t at = text.find(token); at != std::string::npos; at = text.find(token, at + value.size())) {
+      text.replace(at, token.size(), value);
+    }
+  }
+  return text;
+}
+
 TEST(PlanTest, ParamTokensReplaceParamDrivenCounts) {
   const std::string text = SerializePlan(SamplePlan(), {true});
-  EXPECT_NE(text.find("count: " + ParamToken("workers")), std::string::npos) << text;
+  EXPECT_NE(text.find("count: " + HeatParamToken("workers")), std::string::npos) << text;
   // Without the token the copy is a plan dmlrun reads; with it, it is not.
   EXPECT_FALSE(ParsePlan(text, "t.yaml").plan);
 }
 
-// The copy in a Heat template: strings that hold a param's token are
-// double-quoted, so the text Heat pastes in (the parameter's allowed_pattern
-// keeps out `"`, `\` and control characters) stays one YAML string.
+// The copy in a Heat template: a string holding a param's hole is written
+// with Heat's token in its place, inside the string's double quotes, so the
+// text Heat pastes in (the parameter's allowed_pattern keeps out `"`, `\`,
+// `@` and control characters) stays one YAML string.
 TEST(PlanTest, QuotedTokensStayOneStringWhateverHeatPutsIn) {
   Plan p = SamplePlan();
   p.kind = JobKind::kCommand;
   p.train.reset();
-  p.command = CommandSpec{"https://github.com/" + ParamToken("org") + "/x.git", ParamToken("ref"), "",
-                          "train.py", {"--tag=" + ParamToken("org"), "--plain"}, "python3"};
+  p.command = CommandSpec{"https://github.com/" + ParamHole("org") + "/x.git", ParamHole("ref"), "",
+                          "train.py", {"--tag=" + ParamHole("org"), "--plain"}, "python3"};
   SerializeOptions options;
-  options.count_param_tokens = true;
-  options.quote_param_tokens = true;
+  options.for_heat = true;
   std::string text = SerializePlan(p, options);
-  EXPECT_NE(text.find("repo: \"https://github.com/" + ParamToken("org") + "/x.git\""), std::string::npos) << text;
-  EXPECT_NE(text.find("\"--tag=" + ParamToken("org") + "\", --plain]"), std::string::npos) << text;
-  EXPECT_NE(text.find("python: python3\n"), std::string::npos) << text;  // no token: as before
+  EXPECT_NE(text.find("repo: \"https://github.com/" + HeatParamToken("org") + "/x.git\""), std::string::npos) << text;
+  EXPECT_NE(text.find("[\"--tag=" + HeatParamToken("org") + "\", \"--plain\"]"), std::string::npos) << text;
+  EXPECT_NE(text.find("python: \"python3\"\n"), std::string::npos) << text;
 
-  // What Heat's str_replace does at stack create, with values that YAML
-  // would otherwise read as something else.
-  const std::string org = "a: b, [c] {d} #e 'f' & *g !h |i >j %k @l `m";
+  // Values that YAML would otherwise read as something else.
+  const std::string org = "a: b, [c] {d} #e 'f' & *g !h |i >j %k ~l `m";
   const std::string ref = "true";
-  const std::string node_text =
-      ReplaceParamTokens(text, {{"org", org}, {"ref", ref}, {"workers", "4"}});
+  const std::string node_text = HeatFill(text, {{"org", org}, {"ref", ref}, {"workers", "4"}});
   LoadResult r = ParsePlan(node_text, "node.plan.yaml");
   ASSERT_TRUE(r.plan) << Errors(r) << node_text;
   EXPECT_EQ(r.plan->command->repo, "https://github.com/" + org + "/x.git");
   EXPECT_EQ(r.plan->command->ref, "true");
   EXPECT_EQ(r.plan->command->args, (std::vector<std::string>{"--tag=" + org, "--plain"}));
   EXPECT_EQ(r.plan->cluster.groups[1].count, 4);
-
-  // Unquoted, the same value would change the plan's structure.
-  options.quote_param_tokens = false;
-  LoadResult unquoted = ParsePlan(ReplaceParamTokens(SerializePlan(p, options), {{"org", org}, {"ref", ref}, {"workers", "4"}}),
-                                  "node.plan.yaml");
-  EXPECT_TRUE(!unquoted.plan || unquoted.plan->command->args.size() != 2 ||
-              unquoted.plan->command->repo != "https://github.com/" + org + "/x.git");
 }
 
-// As Heat's str_replace: longer tokens first, and text put in is not searched again.
-TEST(PlanTest, ReplaceParamTokensWorksAsHeatDoes) {
-  EXPECT_EQ(ReplaceParamTokens(ParamToken("a__b") + "/" + ParamToken("a"), {{"a", "1"}, {"a__b", "2"}}), "2/1");
-  EXPECT_EQ(ReplaceParamTokens(ParamToken("a") + ParamToken("b"), {{"a", ParamToken("b")}, {"b", "x"}}),
-            ParamToken("b") + "x");
-  EXPECT_EQ(ReplaceParamTokens("no tokens", {{"a", "1"}}), "no tokens");
-  EXPECT_EQ(ReplaceParamTokens(ParamToken("a"), {}), ParamToken("a"));
+// Text from a .dml file cannot spell a token: in the copy for a template
+// every '@' is escaped, so Heat finds only the tokens holes became.
+TEST(PlanTest, TextCannotSpellAHeatToken) {
+  Plan p = SamplePlan();
+  p.job = HeatParamToken("workers");
+  p.kind = JobKind::kCommand;
+  p.train.reset();
+  p.command = CommandSpec{"https://x/" + ParamHole("org") + "DML_PARAM_workers@@/y.git", "@", "",
+                          "a@@DML_NODE_INDEX@@b.py", {"@@", "@" + ParamHole("org") + "@"}, "python3"};
+  SerializeOptions options;
+  options.for_heat = true;
+  const std::string text = SerializePlan(p, options);
+  size_t marks = 0;
+  for (size_t at = text.find("@@"); at != std::string::npos; at = text.find("@@", at + 1)) ++marks;
+  // Three tokens (two of org, one count), each with two marks; nothing else.
+  EXPECT_EQ(marks, 6u) << text;
+  const std::string filled = HeatFill(text, {{"org", "O"}, {"workers", "3"}});
+  LoadResult r = ParsePlan(filled, "node.plan.yaml");
+  ASSERT_TRUE(r.plan) << Errors(r) << filled;
+  EXPECT_EQ(r.plan->job, HeatParamToken("workers"));
+  EXPECT_EQ(r.plan->command->repo, "https://x/ODML_PARAM_workers@@/y.git");
+  EXPECT_EQ(r.plan->command->entrypoint, "a@@DML_NODE_INDEX@@b.py");
+  EXPECT_EQ(r.plan->command->args, (std::vector<std::string>{"@@", "@O@"}));
+}
+
+// Every string is double-quoted with escapes: yaml-cpp (dmlrun) reads back
+// exactly what was written, whatever YAML 1.1 would make of it unquoted.
+TEST(PlanTest, EveryStringReadsBackExactly) {
+  const std::vector<std::string> texts = {
+      "True", "yes", "no", "~", "null", "10", "0x1F", "1e3", "2024-01-01", "1:20", "=", "<<", "- a", "? x",
+      "a: b", "#c", "'q'", "\"dq\"", "back\\slash", "line\nbreak", "tab\there", "del\x7f", "c1\xc2\x85",
+      "ls\xe2\x80\xa8", "bom\xef\xbb\xbf", "fffe\xef\xbf\xbe", "caf\xc3\xa9", "emoji\xf0\x9f\x98\x80",
+      "  padded  ", "", "@@DML_PARAM_x@@", "%YAML", "!tag", "&anchor", "*alias", "|", ">"};
+  for (const std::string& t : texts) {
+    Plan p = SamplePlan();
+    p.kind = JobKind::kCommand;
+    p.train.reset();
+    p.job = "j";
+    p.command = CommandSpec{"https://x/y.git", t, t, "a.py", {t, t}, "python3"};
+    for (bool for_heat : {false, true}) {
+      SerializeOptions options;
+      options.for_heat = for_heat;
+      const std::string text = HeatFill(SerializePlan(p, options), {{"workers", "4"}});
+      LoadResult r = ParsePlan(text, "t.yaml");
+      ASSERT_TRUE(r.plan) << Errors(r) << text;
+      EXPECT_EQ(r.plan->command->ref, t) << text;
+      EXPECT_EQ(r.plan->command->requirements_dir, t) << text;
+      EXPECT_EQ(r.plan->command->args, (std::vector<std::string>{t, t})) << text;
+    }
+  }
+}
+
+TEST(PlanTest, ReplaceParamHolesFillsOnlyHoles) {
+  EXPECT_EQ(ReplaceParamHoles(ParamHole("a") + "/" + ParamHole("ab"), {{"a", "1"}, {"ab", "2"}}), "1/2");
+  // A value is not searched again, and a param without a value keeps its hole.
+  EXPECT_EQ(ReplaceParamHoles(ParamHole("a") + ParamHole("b"), {{"a", ParamHole("b")}}),
+            ParamHole("b") + ParamHole("b"));
+  EXPECT_EQ(ReplaceParamHoles("no holes", {{"a", "1"}}), "no holes");
+  EXPECT_TRUE(HasParamHole(ParamHole("a")));
+  EXPECT_FALSE(HasParamHole("@@DML_PARAM_a@@"));
 }
 
 TEST(PlanTest, OtherVersionIsOneClearError) {

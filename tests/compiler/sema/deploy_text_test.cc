@@ -14,7 +14,7 @@ namespace dml::sema::testing {
 namespace {
 
 using diag::Kind;
-using plan::ParamToken;
+using plan::ParamHole;
 
 // kValidRun with `params` declared and its run block replaced by `run`.
 std::string RunJob(const std::string& params, const std::string& run) {
@@ -42,12 +42,12 @@ TEST(SemaDeployText, ParamsGoIntoEveryPlanTextFieldAsTokens) {
   ASSERT_EQ(c->Errors(), 0) << c->Rendered();
   const ir::Deployment& d = c->result.deployments[0];
   const plan::CommandSpec& cmd = *d.plan.command;
-  EXPECT_EQ(cmd.repo, "https://github.com/" + ParamToken("org") + "/x.git");
-  EXPECT_EQ(cmd.ref, ParamToken("tag"));
-  EXPECT_EQ(cmd.requirements_dir, "reqs-" + ParamToken("tag"));
-  EXPECT_EQ(cmd.entrypoint, ParamToken("tag") + "/main.py");
-  EXPECT_EQ(cmd.args, (std::vector<std::string>{"--steps=" + ParamToken("steps"), "--amp=" + ParamToken("amp"),
-                                                "--lr=" + ParamToken("lr"), "--n=" + ParamToken("workers")}));
+  EXPECT_EQ(cmd.repo, "https://github.com/" + ParamHole("org") + "/x.git");
+  EXPECT_EQ(cmd.ref, ParamHole("tag"));
+  EXPECT_EQ(cmd.requirements_dir, "reqs-" + ParamHole("tag"));
+  EXPECT_EQ(cmd.entrypoint, ParamHole("tag") + "/main.py");
+  EXPECT_EQ(cmd.args, (std::vector<std::string>{"--steps=" + ParamHole("steps"), "--amp=" + ParamHole("amp"),
+                                                "--lr=" + ParamHole("lr"), "--n=" + ParamHole("workers")}));
   // In order of first use, each with the text its default has in the standalone plan.
   ASSERT_EQ(d.text_params.size(), 6u);
   const std::vector<std::pair<std::string, std::string>> expected = {
@@ -64,9 +64,14 @@ TEST(SemaDeployText, ParamsGoIntoEveryPlanTextFieldAsTokens) {
     EXPECT_EQ(p->allowed_pattern, std::string(kPlanTextPattern)) << name;
     EXPECT_FALSE(p->allowed_pattern_description.empty());
   }
-  for (const char* name : {"steps", "amp", "lr", "workers", "key_name"}) {
+  for (const char* name : {"steps", "amp", "lr", "workers"}) {
     EXPECT_FALSE(d.Param(name)->allowed_pattern) << name;
   }
+  // Every other string param refuses `@@`, which marks Heat's tokens.
+  EXPECT_EQ(d.Param("key_name")->allowed_pattern, std::string(kHeatTextPattern));
+  // An int param is a whole number at stack create.
+  EXPECT_TRUE(d.Param("workers")->whole_number);
+  EXPECT_TRUE(d.Param("steps")->whole_number);
 }
 
 TEST(SemaDeployText, CheckpointDirAndLetsCarryParams) {
@@ -75,7 +80,7 @@ TEST(SemaDeployText, CheckpointDirAndLetsCarryParams) {
                            "    seed = 42\n", "    seed = 42\n    checkpoint { dir = \"${base}/ckpt\" }\n"));
   ASSERT_EQ(c->Errors(), 0) << c->Rendered();
   const ir::Deployment& d = c->result.deployments[0];
-  EXPECT_EQ(d.plan.train->checkpoint.dir, "/var/lib/" + ParamToken("run_id") + "/ckpt");
+  EXPECT_EQ(d.plan.train->checkpoint.dir, "/var/lib/" + ParamHole("run_id") + "/ckpt");
   ASSERT_EQ(d.text_params.size(), 1u);
   EXPECT_EQ(d.text_params[0].name, "run_id");
 }
@@ -152,9 +157,14 @@ TEST(SemaDeployText, AParamInTextNeedsADefaultAndAPlainType) {
   auto nested = Compile(RunJob("param a: string = \"x\"\nparam b: string = \"${a}\"\n", std::string(kRepo) + kEntry));
   EXPECT_EQ(nested->Count(Kind::param_not_allowed), 1) << nested->Rendered();
 
-  // The plan's token prefix is reserved in every string.
-  auto reserved = Compile(RunJob("", std::string(kRepo) + kEntry + "    args = [\"__DML_PARAM_workers__\"]\n"));
-  EXPECT_EQ(reserved->Count(Kind::value_out_of_range), 1) << reserved->Rendered();
+  // A string may spell a token: it stays text (the embedded plan escapes
+  // its '@'), never a param.
+  auto spelled = Compile(RunJob("", std::string(kRepo) + kEntry + "    args = [\"@@DML_PARAM_workers@@\"]\n"));
+  ASSERT_EQ(spelled->result.deployments.size(), 1u) << spelled->Rendered();
+  EXPECT_EQ(spelled->result.deployments[0].plan.command->args, std::vector<std::string>{"@@DML_PARAM_workers@@"});
+  // ... but a default that goes into plan text holds no '@'.
+  auto at = Compile(RunJob("param note: string = \"a@b\"\n", std::string(kRepo) + kEntry + "    args = [\"${note}\"]\n"));
+  EXPECT_EQ(at->Count(Kind::value_out_of_range), 1) << at->Rendered();
 }
 
 TEST(SemaDeployText, TheRepoSchemeMustBeWrittenInTheFile) {

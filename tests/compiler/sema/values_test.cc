@@ -3,6 +3,7 @@
 // prelude and stdlib.
 #include <gtest/gtest.h>
 
+#include "runtime/plan/plan_yaml.h"
 #include "tests/compiler/sema/sema_test_util.h"
 
 namespace dml::sema::testing {
@@ -149,7 +150,7 @@ TEST(SemaValues, InterpolationFillsDeclaredValues) {
   // A param goes in as a token for Heat (deploy_text_test.cc has the rest);
   // elsewhere it is an error at the `${...}`.
   auto param = Compile(RunWith("", "[\"--workers=${workers}\"]"));
-  EXPECT_EQ(Args(*param), std::vector<std::string>{"--workers=__DML_PARAM_workers__"}) << param->Rendered();
+  EXPECT_EQ(Args(*param), (std::vector<std::string>{"--workers=" + plan::ParamHole("workers")})) << param->Rendered();
   auto fixed = Compile(Replace(RunWith("", "[]"), "entrypoint = \"train.py\"",
                                "entrypoint = \"train.py\"\n    python = \"python${workers}\""));
   const diag::Diagnostic* d = fixed->First(Kind::param_not_allowed);
