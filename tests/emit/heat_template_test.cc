@@ -275,3 +275,25 @@ TEST(EmitTemplate, PlanPathUsesOnlyPlainJobNames) {
 
 }  // namespace
 }  // namespace dml::emit
+
+namespace dml::emit {
+namespace {
+
+// Issue 8, defect 4: yaml-cpp wrote DEL raw inside double quotes, which
+// Heat's loader refuses ("unacceptable character #x007f"). Every character
+// a YAML stream may not carry raw is escaped, and reads back the same.
+TEST(EmitTemplate, CharactersYamlForbidsAreEscapedAndReadBack) {
+  ir::Deployment d = test_util::MakeDeployment({});
+  const std::string odd = std::string("a\x7f") + "b\xc2\x85" + "c\xe2\x80\xa8" + "d\xef\xbb\xbf" + "e\x01" + "f";
+  for (ir::HeatParam& p : d.params) {
+    if (p.name == "image") p.default_value = odd;
+  }
+  const std::string yaml = EmitHeat(d).template_yaml;
+  for (const char* raw : {"\x7f", "\xc2\x85", "\xe2\x80\xa8", "\xef\xbb\xbf", "\x01"}) {
+    EXPECT_EQ(yaml.find(raw), std::string::npos) << "raw " << raw;
+  }
+  EXPECT_EQ(YAML::Load(yaml)["parameters"]["image"]["default"].as<std::string>(), odd);
+}
+
+}  // namespace
+}  // namespace dml::emit
