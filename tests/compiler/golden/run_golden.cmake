@@ -7,7 +7,10 @@
 #
 # The golden holds stderr, then stdout (with the work directory shown as
 # <out>), then the exit code. Paths are relative: dmlc runs in SOURCE_DIR.
-# With DML_UPDATE_GOLDEN=1 in the environment the golden is rewritten.
+# Every file dmlc wrote (the Heat template, the launch plan) is compared too,
+# with its golden copy in the directory named like the golden without
+# `.golden`, so a change to what dmlc writes shows as a diff in review.
+# With DML_UPDATE_GOLDEN=1 in the environment the goldens are rewritten.
 cmake_minimum_required(VERSION 3.25)
 
 file(RELATIVE_PATH rel_case "${SOURCE_DIR}" "${CASE}")
@@ -40,18 +43,51 @@ set(actual "${err}--- stdout\n${out}--- exit code ${rc}\n")
 if(NOT rc STREQUAL expected_rc)
   message(FATAL_ERROR "${rel_case}: dmlc exited ${rc}, expected ${expected_rc}\n${actual}")
 endif()
+# The files dmlc wrote, by name.
+string(REGEX REPLACE "\\.golden$" "" golden_dir "${GOLDEN}")
+set(written "")
+if(EXISTS "${WORK_DIR}")
+  file(GLOB written RELATIVE "${WORK_DIR}" "${WORK_DIR}/*")
+  list(SORT written)
+endif()
+
 if("$ENV{DML_UPDATE_GOLDEN}" STREQUAL "1")
   file(WRITE "${GOLDEN}" "${actual}")
+  file(REMOVE_RECURSE "${golden_dir}")
+  foreach(name IN LISTS written)
+    file(COPY "${WORK_DIR}/${name}" DESTINATION "${golden_dir}")
+  endforeach()
   message(STATUS "updated ${GOLDEN}")
   return()
 endif()
 if(NOT EXISTS "${GOLDEN}")
   message(FATAL_ERROR "${GOLDEN} is missing; run `DML_UPDATE_GOLDEN=1 ctest -R Golden`\n${actual}")
 endif()
+set(failed "")
 file(READ "${GOLDEN}" expected)
 if(NOT actual STREQUAL expected)
   file(WRITE "${WORK_DIR}.actual" "${actual}")
   execute_process(COMMAND diff -u "${GOLDEN}" "${WORK_DIR}.actual")
-  message(FATAL_ERROR "${rel_case}: output differs from ${GOLDEN} (diff above); "
+  list(APPEND failed "${GOLDEN}")
+endif()
+set(expected_files "")
+if(EXISTS "${golden_dir}")
+  file(GLOB expected_files RELATIVE "${golden_dir}" "${golden_dir}/*")
+  list(SORT expected_files)
+endif()
+if(NOT written STREQUAL expected_files)
+  message("dmlc wrote [${written}], the goldens hold [${expected_files}]")
+  list(APPEND failed "${golden_dir}")
+endif()
+foreach(name IN LISTS written)
+  if(EXISTS "${golden_dir}/${name}")
+    execute_process(COMMAND diff -u "${golden_dir}/${name}" "${WORK_DIR}/${name}" RESULT_VARIABLE differs)
+    if(differs)
+      list(APPEND failed "${golden_dir}/${name}")
+    endif()
+  endif()
+endforeach()
+if(failed)
+  message(FATAL_ERROR "${rel_case}: output differs from ${failed} (diff above); "
                       "if the change is intended, run `DML_UPDATE_GOLDEN=1 ctest -R Golden`")
 endif()
