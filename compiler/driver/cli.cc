@@ -7,9 +7,13 @@
 
 #include "compiler/driver/compile.h"
 #include "compiler/driver/tool_commands.h"
+#include "compiler/sema/defaults.h"
+#include "runtime/plan/plan.h"
 
 namespace dml::driver {
 namespace {
+
+constexpr const char* kDmlVersion = "0.1.0";  // CMakeLists.txt: project(dml VERSION ...)
 
 constexpr const char* kDescription =
     "dmlc: the .dml compiler. Checks a cluster and job description and writes an\n"
@@ -43,12 +47,23 @@ void AddCommonOptions(CLI::App& command, Options& options, std::string& format) 
       ->check(CLI::IsMember({"text", "json"}));
 }
 
+// What `dmlc --version` prints: the source commit is also the default
+// runtime ref of every template this dmlc writes.
+std::string VersionText() {
+  const std::string ref = sema::defaults::RuntimeGitRef();
+  return "dmlc " + std::string(kDmlVersion) + "\nsource: " + ref +
+         (sema::defaults::SourceHasUncommittedChanges() ? " (built with uncommitted changes, which nodes will not have)"
+                                                        : "") +
+         "\nruntime default: " + sema::defaults::kRuntimeGitUrl + " at " + ref +
+         "\nlaunch plan version: " + std::to_string(plan::kPlanVersion);
+}
+
 }  // namespace
 
 int RunCli(const std::vector<std::string>& args, std::ostream& out, std::ostream& err) {
   CLI::App app(kDescription, "dmlc");
   app.footer(kFooter);
-  app.set_version_flag("--version", "dmlc 0.1.0");
+  app.set_version_flag("--version", VersionText());
   app.require_subcommand(1);
 
   Options options;

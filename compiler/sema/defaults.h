@@ -1,12 +1,21 @@
 // Defaults that are policy, named in one place (docs/language.md lists them).
 #pragma once
 
+#include <string>
+
 namespace dml::sema::defaults {
 
 // How a node gets the runtime when the cluster has no `runtime` block: clone
-// this project at a release tag and build it with Debian's packages.
+// this project and build it with Debian's packages, at the exact commit this
+// dmlc was built from (RuntimeGitRef), so the node's dmlrun speaks the plan
+// this dmlc writes. docs/runtime.md says how a team publishes its own copy.
 inline constexpr const char* kRuntimeGitUrl = "https://github.com/dml-project/dml.git";
-inline constexpr const char* kRuntimeGitRef = "v0.1.0";
+// The release tag, for a dmlc built from a source that is not a git checkout.
+inline constexpr const char* kRuntimeReleaseTag = "v0.1.0";
+std::string RuntimeGitRef();
+// True when dmlc was built from a work tree with uncommitted changes, which
+// the default runtime source (the commit) does not have.
+bool SourceHasUncommittedChanges();
 
 // Who may reach the master over SSH when the cluster does not say: anyone
 // with the key pair (the prototype's behaviour); a Heat parameter overrides it.

@@ -158,7 +158,7 @@ ir::RuntimeSource LowerRuntime(const Value& cluster) {
   const Value* sha = runtime.Field("sha256");
   if (out.kind == ir::RuntimeSource::Kind::kGit) {
     out.url = url ? url->text : defaults::kRuntimeGitUrl;
-    out.ref = ref ? ref->text : defaults::kRuntimeGitRef;
+    out.ref = ref ? ref->text : defaults::RuntimeGitRef();
   } else {
     out.url = url ? url->text : "";
     out.sha256 = sha ? sha->text : "";

@@ -63,7 +63,7 @@ Schema MakeRuntime() {
       Field("url", StringType())
           .DefaultDoc(std::string("\"") + defaults::kRuntimeGitUrl + "\" for git; required for deb")
           .Doc("the https URL of the repository or the .deb"),
-      Field("ref", StringType()).DefaultDoc(std::string("\"") + defaults::kRuntimeGitRef + "\"")
+      Field("ref", StringType()).DefaultDoc("the commit dmlc was built from (`dmlc --version`)")
           .Doc("git: the tag, branch or commit to build"),
       Field("sha256", StringType()).Doc("deb: the package's sha256 (required for deb)"),
   }};
