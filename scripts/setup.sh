@@ -13,9 +13,9 @@ packages=(
   dataset-fashion-mnist    # the sample's data: /usr/share/datasets/fashion-mnist
 )
 # Tests: GoogleTest, Heat's own template validator, shell linting, python for
-# the command-job test script, clang with its libFuzzer and sanitizer
+# the command-job test script, PyTorch for samples/repo_job/train.py, clang with its libFuzzer and sanitizer
 # runtimes for the bounded fuzz run (scripts/fuzz.sh).
-test_packages=(libgtest-dev python3 python3-venv python3-heat python3-configobj shellcheck clang libclang-rt-14-dev)
+test_packages=(libgtest-dev python3 python3-venv python3-heat python3-configobj python3-torch shellcheck clang libclang-rt-14-dev)
 
 want=("${packages[@]}")
 if [[ "${1:-}" == "--with-tests" ]]; then want+=("${test_packages[@]}"); fi
