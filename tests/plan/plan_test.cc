@@ -4,40 +4,10 @@
 
 #include "runtime/plan/plan.h"
 #include "runtime/plan/plan_yaml.h"
+#include "tests/plan/plan_test_util.h"
 
 namespace dml::plan {
 namespace {
-
-Plan SamplePlan() {
-  Plan p;
-  p.job = "mnist";
-  p.cluster.subnet = "10.8.1.0/24";
-  p.cluster.master_addr = "10.8.1.250";
-  p.cluster.port = 29511;
-  p.cluster.groups = {{"master", 1, 2, ""}, {"workers", 3, 1, "workers"}};
-  p.timeouts = {120, 30.5, 3600, 2.5};
-  p.max_restarts = 3;
-  TrainSpec t;
-  t.dataset = {"fashion_mnist", "idx", "/usr/share/datasets/fashion-mnist",
-               "train-images-idx3-ubyte.gz", "train-labels-idx1-ubyte.gz",
-               "t10k-images-idx3-ubyte.gz", "t10k-labels-idx1-ubyte.gz", 60000, 10000};
-  t.model.layers = {784, 100, 10};
-  t.optimizer.kind = "sgd";
-  t.optimizer.lr = 1e-3;
-  t.optimizer.momentum = 0.9;
-  t.batch_per_rank = 64;
-  t.epochs = 10;
-  t.seed = 42;
-  t.checkpoint = {"/var/lib/dml/ckpt", 2};
-  p.train = t;
-  return p;
-}
-
-std::string Errors(const LoadResult& r) {
-  std::string all;
-  for (const PlanError& e : r.errors) all += e.ToString() + "\n";
-  return all;
-}
 
 TEST(PlanTest, RoundTripKeepsEveryField) {
   const Plan p = SamplePlan();
@@ -59,7 +29,7 @@ TEST(PlanTest, CommandJobRoundTripsHostileStrings) {
   Plan p = SamplePlan();
   p.kind = JobKind::kCommand;
   p.train.reset();
-  p.command = CommandSpec{"https://example.org/a b.git", "true", "sub dir",
+  p.command = CommandSpec{"https://example.org/a%20b.git", "true", "sub dir",
                           "train.py", {"--name", "x'; rm -rf / #", "null", "1.5"}, "python3"};
   LoadResult r = ParsePlan(SerializePlan(p), "p.yaml");
   ASSERT_TRUE(r.plan) << Errors(r);
@@ -96,13 +66,13 @@ TEST(PlanTest, QuotedTokensStayOneStringWhateverHeatPutsIn) {
   Plan p = SamplePlan();
   p.kind = JobKind::kCommand;
   p.train.reset();
-  p.command = CommandSpec{"https://github.com/" + ParamToken("org") + "/x.git", ParamToken("ref"), "",
+  p.command = CommandSpec{"https://github.com/" + ParamToken("lab") + "/x.git", ParamToken("ref"), "",
                           "train.py", {"--tag=" + ParamToken("org"), "--plain"}, "python3"};
   SerializeOptions options;
   options.count_param_tokens = true;
   options.quote_param_tokens = true;
   std::string text = SerializePlan(p, options);
-  EXPECT_NE(text.find("repo: \"https://github.com/" + ParamToken("org") + "/x.git\""), std::string::npos) << text;
+  EXPECT_NE(text.find("repo: \"https://github.com/" + ParamToken("lab") + "/x.git\""), std::string::npos) << text;
   EXPECT_NE(text.find("\"--tag=" + ParamToken("org") + "\", --plain]"), std::string::npos) << text;
   EXPECT_NE(text.find("python: python3\n"), std::string::npos) << text;  // no token: as before
 
@@ -111,20 +81,20 @@ TEST(PlanTest, QuotedTokensStayOneStringWhateverHeatPutsIn) {
   const std::string org = "a: b, [c] {d} #e 'f' & *g !h |i >j %k @l `m";
   const std::string ref = "true";
   const std::string node_text =
-      ReplaceParamTokens(text, {{"org", org}, {"ref", ref}, {"workers", "4"}});
+      ReplaceParamTokens(text, {{"org", org}, {"lab", "a-b"}, {"ref", ref}, {"workers", "4"}});
   LoadResult r = ParsePlan(node_text, "node.plan.yaml");
   ASSERT_TRUE(r.plan) << Errors(r) << node_text;
-  EXPECT_EQ(r.plan->command->repo, "https://github.com/" + org + "/x.git");
+  EXPECT_EQ(r.plan->command->repo, "https://github.com/a-b/x.git");  // a URL holds no space
   EXPECT_EQ(r.plan->command->ref, "true");
   EXPECT_EQ(r.plan->command->args, (std::vector<std::string>{"--tag=" + org, "--plain"}));
   EXPECT_EQ(r.plan->cluster.groups[1].count, 4);
 
   // Unquoted, the same value would change the plan's structure.
   options.quote_param_tokens = false;
-  LoadResult unquoted = ParsePlan(ReplaceParamTokens(SerializePlan(p, options), {{"org", org}, {"ref", ref}, {"workers", "4"}}),
+  LoadResult unquoted = ParsePlan(ReplaceParamTokens(SerializePlan(p, options), {{"org", org}, {"lab", "a-b"}, {"ref", ref}, {"workers", "4"}}),
                                   "node.plan.yaml");
-  EXPECT_TRUE(!unquoted.plan || unquoted.plan->command->args.size() != 2 ||
-              unquoted.plan->command->repo != "https://github.com/" + org + "/x.git");
+  EXPECT_TRUE(!unquoted.plan ||
+              unquoted.plan->command->args != (std::vector<std::string>{"--tag=" + org, "--plain"}));
 }
 
 // As Heat's str_replace: longer tokens first, and text put in is not searched again.
