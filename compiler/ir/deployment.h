@@ -4,11 +4,13 @@
 #pragma once
 
 #include <cstdint>
+#include <map>
 #include <optional>
 #include <string>
 #include <vector>
 
 #include "runtime/plan/plan.h"
+#include "runtime/plan/text_fields.h"
 
 namespace dml::ir {
 
@@ -121,6 +123,12 @@ struct Deployment {
       if (p.name == name) return &p;
     }
     return nullptr;
+  }
+  // `plan` as `dmlrun local` reads it: each text param at its default.
+  plan::Plan StandalonePlan() const {
+    std::map<std::string, std::string> defaults;
+    for (const TextParam& param : text_params) defaults[param.name] = param.default_text;
+    return plan::FillParamHoles(plan, defaults);
   }
 };
 

@@ -103,7 +103,9 @@ AnalyzeResult Analyze(const ast::Module& root, ModuleLoader& loader, diag::Diagn
     LowerInput input{job.decl->name.name, job.cluster->name.name, root.name, &cluster, &job.value,
                      params, CountLimits(cluster, job.value)};
     ir::Deployment deployment = Lower(input);
-    std::vector<plan::PlanError> errors = plan::Validate(deployment.plan, deployment.name);
+    // As `dmlrun local` reads it, each param at its default; the template's
+    // copy gets the stack's values, which each node checks the same way.
+    std::vector<plan::PlanError> errors = plan::Validate(deployment.StandalonePlan(), deployment.name);
     if (!errors.empty()) {
       ReportInvalidPlan(*job.decl, errors, sink);
       return {};

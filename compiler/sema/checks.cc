@@ -119,10 +119,6 @@ void CheckSubnet(const Value& cluster, const ClusterShape& shape, diag::Diagnost
 
 }  // namespace
 
-bool IsHttpsUrl(const std::string& url) {
-  return url.size() > std::string(kHttps).size() && url.compare(0, std::string(kHttps).size(), kHttps) == 0;
-}
-
 std::string HttpsForm(const std::string& url) {
   std::string host_and_path;
   for (const char* prefix : {"http://", "git://", "ssh://git@", "ssh://", "git+ssh://git@"}) {
@@ -162,6 +158,7 @@ void CheckCluster(const Value& cluster, diag::DiagnosticSink& sink) {
   const Value* runtime = BlockField(cluster, "runtime");
   if (runtime == nullptr) return;
   CheckRepoUrl(runtime->Field("url"), "runtime url", sink);
+  CheckRuntimeText(*runtime, sink);
   const Value* source = runtime->Field("source");
   if (!source || source->text != "deb") return;
   for (const char* field : {"url", "sha256"}) {

@@ -14,6 +14,7 @@
 #include "compiler/diag/diagnostic.h"
 #include "compiler/sema/cluster_shape.h"
 #include "compiler/sema/value.h"
+#include "runtime/plan/field_rules.h"
 
 namespace dml::sema {
 
@@ -26,6 +27,13 @@ void CheckCluster(const Value& cluster, diag::DiagnosticSink& sink);
 // (heartbeat < collective, each < job), the dataset's sha256 digests,
 // unsupported_by_runtime.
 void CheckJob(const Value& job, const Value& cluster, diag::DiagnosticSink& sink);
+
+// value_out_of_range: the rules dmlrun applies to the plan's text
+// (runtime/plan/field_rules.h) on `run`'s ref, requirements, entrypoint,
+// python, args and https repo, the dataset's dir and files, the checkpoint dir.
+void CheckPlanText(const Value& job, diag::DiagnosticSink& sink);
+// The same rules on a cluster's `runtime` block: its https url and git ref.
+void CheckRuntimeText(const Value& runtime, diag::DiagnosticSink& sink);
 
 // quota_exceeded: the cluster's and its site's `quota`, if declared.
 void CheckQuotas(const Value& cluster, const ClusterShape& shape, diag::DiagnosticSink& sink);
@@ -50,6 +58,6 @@ std::string Sha256Problem(const std::string& text);
 
 // The https form of an ssh/http/git URL on a well-known host, or "".
 std::string HttpsForm(const std::string& url);
-bool IsHttpsUrl(const std::string& url);
+using plan::IsHttpsUrl;  // one definition, with the plan's rules
 
 }  // namespace dml::sema

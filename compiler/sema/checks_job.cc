@@ -157,6 +157,7 @@ void CheckBatch(const Value& train, const ClusterShape& shape, diag::DiagnosticS
 
 void CheckJob(const Value& job, const Value& cluster, diag::DiagnosticSink& sink) {
   if (const Value* run = BlockField(job, "run")) CheckRepoUrl(run->Field("repo"), sink);
+  CheckPlanText(job, sink);
   CheckTimeouts(job, sink);
   const Value* train = BlockField(job, "train");
   if (train == nullptr) return;

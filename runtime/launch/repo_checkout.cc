@@ -87,34 +87,10 @@ std::string PrepareFolder(const fs::path& dir) {
 
 }  // namespace
 
-bool IsContainedRelativePath(const std::string& path) {
-  fs::path candidate(path);
-  if (candidate.is_absolute()) return false;
-  int depth = 0;
-  for (const fs::path& part : candidate) {
-    if (part == "..") {
-      if (--depth < 0) return false;
-    } else if (part != "." && !part.empty()) {
-      ++depth;
-    }
-  }
-  return true;
-}
-
 CheckoutResult CheckoutRepo(const plan::CommandSpec& command, const CheckoutOptions& options) {
+  // The plan's reader refused any repo, ref or path that breaks its rule
+  // (plan/field_rules.h): none starts with '-', none leaves the checkout.
   CheckoutResult result;
-  if (!command.ref.empty() && command.ref[0] == '-') {
-    result.error = fmt::format("command.ref '{}' may not start with '-'", command.ref);
-    return result;
-  }
-  for (const auto& [field, value] : {std::pair{"command.entrypoint", command.entrypoint},
-                                     std::pair{"command.requirements_dir",
-                                               command.requirements_dir}}) {
-    if (!IsContainedRelativePath(value)) {
-      result.error = fmt::format("{} '{}' must be a path inside the repository", field, value);
-      return result;
-    }
-  }
   std::error_code error;
   fs::path dir = fs::absolute(fs::path(options.workdir) / options.name, error);
   if (error) {

@@ -3,7 +3,8 @@
 // environment in the checkout (Debian's python refuses `pip install` into the
 // system, PEP 668) that still sees the system's packages (python3-torch),
 // with the requirements installed into it. Every step is an argv vector (no
-// shell), and paths from the plan may not leave the checkout.
+// shell), and paths from the plan may not leave the checkout (the plan's
+// reader checks them: runtime/plan/field_rules.h).
 #pragma once
 
 #include <string>
@@ -34,9 +35,5 @@ struct CheckoutResult {
 // dmlrun inside .git) is replaced; any other existing folder is an error,
 // so that dmlrun never deletes what it did not create.
 CheckoutResult CheckoutRepo(const plan::CommandSpec& command, const CheckoutOptions& options);
-
-// True for a relative path that stays inside its base ("src/train.py"),
-// false for "/etc/passwd", "../x" or "a/../../x".
-bool IsContainedRelativePath(const std::string& path);
 
 }  // namespace dml::launch

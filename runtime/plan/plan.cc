@@ -2,6 +2,8 @@
 
 #include <fmt/format.h>
 
+#include "runtime/plan/text_fields.h"
+
 namespace dml::plan {
 namespace {
 
@@ -66,6 +68,14 @@ void CheckTrain(const TrainSpec& t, Checker& check) {
                 fmt::format("must be > 0, not {}", t.optimizer.lr));
   check.Require(t.threads_per_rank >= 0, "train.threads_per_rank", "must be >= 0 (0: automatic)");
   check.Require(t.checkpoint.every_epochs >= 1, "train.checkpoint.every_epochs", "must be >= 1");
+}
+
+// The rules of field_rules.h, on every text field that is set.
+void CheckTextFields(const Plan& plan, Checker& check) {
+  ForEachTextField(plan, [&](const std::string& field, const std::string& value, Rule rule) {
+    if (rule == nullptr || value.empty()) return;
+    if (RuleResult problem = rule(value)) check.Require(false, field, QuoteForMessage(value) + " " + *problem);
+  });
 }
 
 }  // namespace
@@ -134,8 +144,10 @@ std::vector<PlanError> Validate(const Plan& plan, const std::string& file) {
     if (plan.command) {
       check.Require(!plan.command->repo.empty(), "command.repo", "must be set");
       check.Require(!plan.command->entrypoint.empty(), "command.entrypoint", "must be set");
+      check.Require(!plan.command->python.empty(), "command.python", "must be set");
     }
   }
+  CheckTextFields(plan, check);
   return check.Take();
 }
 

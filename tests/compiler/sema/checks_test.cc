@@ -98,5 +98,40 @@ TEST(SemaChecks, DebRuntimeNeedsUrlAndSha256) {
   EXPECT_EQ(bad_sha->Count(Kind::value_out_of_range), 1) << bad_sha->Rendered();
 }
 
+// What dmlrun's plan reader refuses (runtime/plan/field_rules.h), dmlc
+// refuses at the value; what it accepts compiles.
+TEST(SemaChecks, PlanTextFollowsTheRulesDmlrunApplies) {
+  for (const auto& [from, to] : std::vector<std::pair<std::string, std::string>>{
+           {"ref = \"main\"", "ref = \"v1.2/rc-1\""},
+           {"ref = \"main\"", "ref = \"0123456789abcdef0123456789abcdef01234567\""},
+           {"requirements = \".\"", "requirements = \"\""},
+           {"requirements = \".\"", "requirements = \"deps/cpu\""},
+           {"entrypoint = \"train.py\"", "entrypoint = \"./src/..train.py\""},
+           {"args = [\"--epochs\", \"10\"]", "args = [\"--epochs\", \"$(id) ../x\\n\"]"},
+       }) {
+    auto ok = Compile(Replace(kValidRun, from, to));
+    EXPECT_EQ(ok->Errors(), 0) << to << "\n" << ok->Rendered();
+  }
+  for (const auto& [from, to] : std::vector<std::pair<std::string, std::string>>{
+           {"ref = \"main\"", "ref = \"- a\""},
+           {"ref = \"main\"", "ref = \"a..b\""},
+           {"requirements = \".\"", "requirements = \"../x\""},
+           {"requirements = \".\"", "requirements = \"/abs\""},
+           {"entrypoint = \"train.py\"", "entrypoint = \"../../../etc/passwd\""},
+           {"entrypoint = \"train.py\"", "entrypoint = \"a/../b.py\""},
+           {"entrypoint = \"train.py\"", "entrypoint = \"-x.py\""},
+           {"entrypoint = \"train.py\"", "entrypoint = \"a\\nb.py\""},
+           {"entrypoint = \"train.py\"", "entrypoint = \"\""},
+           {"repo = \"https://github.com/example-lab/mnist-lightning.git\"", "repo = \"https:///x.git\""},
+       }) {
+    auto bad = Compile(Replace(kValidRun, from, to));
+    const diag::Diagnostic* d = bad->First(Kind::value_out_of_range);
+    ASSERT_NE(d, nullptr) << to << "\n" << bad->Rendered();
+    EXPECT_EQ(bad->Errors(), 1) << bad->Rendered();
+    // At the value, which starts after `field = `.
+    EXPECT_EQ(d->range.column, static_cast<int>(to.find('"')) + 5) << to << "\n" << bad->Rendered();
+  }
+}
+
 }  // namespace
 }  // namespace dml::sema::testing

@@ -1,5 +1,6 @@
 // The real dmlrun binary: a command job end to end over loopback (git clone
 // of a local repo, torchrun's environment per rank) and its CLI errors.
+#include <filesystem>
 #include <map>
 #include <sstream>
 
@@ -223,6 +224,27 @@ TEST(LaunchDmlrun, PlanOfAnotherVersionExitsTwoNamingTheFile) {
   EXPECT_EQ(RunCommand({kDmlrun, "local", plan_path}, dir, &log), 2) << log;
   EXPECT_NE(log.find(plan_path + ": dml_plan:"), std::string::npos) << log;
   EXPECT_NE(log.find("99"), std::string::npos) << log;
+}
+
+// The reproducers: the plan's reader refuses them (exit 2, the file
+// and the field named) before anything is cloned, not after the clone.
+TEST(LaunchDmlrun, PathOutOfTheRepoOrOptionRefExitsTwoBeforeTheClone) {
+  TempDir dir;
+  std::string repo = MakeRepo(dir);
+  plan::Plan plan = CommandPlan(repo, dir.path());
+  plan.command->entrypoint = "../../../etc/passwd";
+  plan.command->requirements_dir = "../x";
+  plan.command->ref = "- a";
+  std::string plan_path = dir.File("escape.plan.yaml");
+  WriteFile(plan_path, plan::SerializePlan(plan));
+  std::string log;
+  EXPECT_EQ(RunCommand({kDmlrun, "local", plan_path, "--workdir", dir.File("work")}, dir, &log), 2) << log;
+  EXPECT_NE(log.find(plan_path + ": command.entrypoint: '../../../etc/passwd' has a '..' component"),
+            std::string::npos)
+      << log;
+  EXPECT_NE(log.find(plan_path + ": command.requirements_dir: '../x'"), std::string::npos) << log;
+  EXPECT_NE(log.find(plan_path + ": command.ref: '- a' starts with '-'"), std::string::npos) << log;
+  EXPECT_FALSE(std::filesystem::exists(dir.File("work"))) << log;
 }
 
 TEST(LaunchDmlrun, UsageErrorsExitTwo) {
