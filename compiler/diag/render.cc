@@ -53,13 +53,13 @@ std::string Snippet(const SourceRange& range, const SourceManager& sources) {
 std::string Render(const Diagnostic& diagnostic, const SourceManager& sources) {
   const KindInfo& info = Info(diagnostic.kind);
   std::string out = fmt::format("{}{}: {} [{}]\n", Place(diagnostic.range, sources),
-                                SeverityName(info.severity), diagnostic.message, info.name);
+                                SeverityName(info.severity), EscapeForMessage(diagnostic.message), info.name);
   out += Snippet(diagnostic.range, sources);
   for (const Note& note : diagnostic.notes) {
-    out += fmt::format("{}note: {}\n", Place(note.range, sources), note.message);
+    out += fmt::format("{}note: {}\n", Place(note.range, sources), EscapeForMessage(note.message));
     out += Snippet(note.range, sources);
   }
-  for (const std::string& help : diagnostic.help) out += fmt::format("help: {}\n", help);
+  for (const std::string& help : diagnostic.help) out += fmt::format("help: {}\n", EscapeForMessage(help));
   return out;
 }
 

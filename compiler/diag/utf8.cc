@@ -1,5 +1,9 @@
 #include "compiler/diag/utf8.h"
 
+#include <fmt/format.h>
+
+#include <algorithm>
+
 namespace dml::diag {
 namespace {
 
@@ -68,6 +72,34 @@ std::string ForDisplay(std::string_view line) {
       out.append(line.substr(i, n));
       i += n;
     }
+  }
+  return out;
+}
+
+std::string EscapeForMessage(std::string_view text) {
+  const std::string valid = ToValidUtf8(text);
+  std::string out;
+  out.reserve(valid.size());
+  for (size_t i = 0; i < valid.size();) {
+    const size_t n = std::max<size_t>(1, Utf8SequenceLength(valid, i));
+    const auto b = [&](size_t k) { return static_cast<uint32_t>(static_cast<unsigned char>(valid[i + k])); };
+    uint32_t cp = b(0);
+    if (n == 2) cp = ((b(0) & 0x1F) << 6) | (b(1) & 0x3F);
+    if (n == 3) cp = ((b(0) & 0x0F) << 12) | ((b(1) & 0x3F) << 6) | (b(2) & 0x3F);
+    const bool escape = cp < 0x20 || cp == kDelete || (cp >= 0x80 && cp <= 0x9F) || cp == 0x2028 ||
+                        cp == 0x2029 || (cp >= 0x202A && cp <= 0x202E) || (cp >= 0x2066 && cp <= 0x2069);
+    if (!escape || n == 4) {
+      out.append(valid, i, n);
+    } else if (cp == '\n') {
+      out += "\\n";
+    } else if (cp == '\t') {
+      out += "\\t";
+    } else if (cp <= 0xFF) {
+      out += fmt::format("\\x{:02x}", cp);
+    } else {
+      out += fmt::format("\\u{:04x}", cp);
+    }
+    i += n;
   }
   return out;
 }

@@ -20,4 +20,10 @@ std::string ToValidUtf8(std::string_view text);
 // characters other than tab become `?`. Columns are preserved.
 std::string ForDisplay(std::string_view line);
 
+// A message made safe for a terminal and one line: control characters,
+// line and paragraph separators and bidirectional overrides written as
+// escapes (\n, \t, \x1b, \u202e), invalid bytes as U+FFFD. A value quoted in
+// a message cannot forge lines or move the cursor.
+std::string EscapeForMessage(std::string_view text);
+
 }  // namespace dml::diag

@@ -122,3 +122,24 @@ TEST(DiagUtf8, ValidatesSequences) {
 
 }  // namespace
 }  // namespace dml::diag
+
+namespace dml::diag {
+namespace {
+
+// A value quoted in a message (an entrypoint with a newline or a terminal
+// escape) cannot forge a line or move the cursor: its controls are escapes.
+TEST(DiagRenderMessages, ControlCharactersInMessagesAreEscaped) {
+  SourceManager sources;
+  const FileId file = sources.Add("a.dml", "x\n");
+  Diagnostic d{Kind::value_out_of_range, {file, 1, 1, 1}, "`e` \"a\nb.dml:1:1: error: forged\x1b[2J\xe2\x80\xae\"",
+               {{{file, 1, 1, 1}, "note\twith tab"}}, {"help\r"}};
+  const std::string out = Render(d, sources);
+  EXPECT_NE(out.find("`e` \"a\\nb.dml:1:1: error: forged\\x1b[2J\\u202e\" [value_out_of_range]\n"), std::string::npos)
+      << out;
+  EXPECT_NE(out.find("note: note\\twith tab\n"), std::string::npos) << out;
+  EXPECT_NE(out.find("help: help\\x0d\n"), std::string::npos) << out;
+  EXPECT_EQ(out.find('\x1b'), std::string::npos);
+}
+
+}  // namespace
+}  // namespace dml::diag
