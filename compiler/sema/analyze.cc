@@ -105,6 +105,10 @@ AnalyzeResult Analyze(const ast::Module& root, ModuleLoader& loader, diag::Diagn
       return {};
     }
     result.deployments.push_back(std::move(deployment));
+    JobSites sites{job.decl->name.range, LongestText(job.value)};
+    std::optional<TextSite> in_cluster = LongestText(cluster, job.cluster->name.name);
+    if (in_cluster && (!sites.longest || in_cluster->bytes > sites.longest->bytes)) sites.longest = in_cluster;
+    result.sites.push_back(std::move(sites));
   }
   return result;
 }
