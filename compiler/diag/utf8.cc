@@ -11,6 +11,9 @@ constexpr unsigned char kContinuationMask = 0xC0;
 constexpr unsigned char kContinuationTag = 0x80;
 constexpr char kReplacement[] = "\xEF\xBF\xBD";  // U+FFFD
 constexpr unsigned char kDelete = 0x7F;
+// U+0080-U+009F in UTF-8: 0xC2 then 0x80-0x9F.
+constexpr unsigned char kC1Lead = 0xC2;
+constexpr unsigned char kC1End = 0xA0;
 
 bool IsContinuation(unsigned char c) { return (c & kContinuationMask) == kContinuationTag; }
 
@@ -64,10 +67,12 @@ std::string ForDisplay(std::string_view line) {
   for (size_t i = 0; i < line.size();) {
     const size_t n = Utf8SequenceLength(line, i);
     const unsigned char c = static_cast<unsigned char>(line[i]);
-    const bool control = n == 1 && ((c < 0x20 && c != '\t') || c == kDelete);
+    // C0 (but tab), DEL, and C1 (U+0080-U+009F: U+009B is a terminal's CSI).
+    const bool control = (n == 1 && ((c < 0x20 && c != '\t') || c == kDelete)) ||
+                         (n == 2 && c == kC1Lead && static_cast<unsigned char>(line[i + 1]) < kC1End);
     if (n == 0 || control) {
-      out += '?';
-      i += 1;
+      out += '?';  // one per invalid byte, or per control character
+      i += n == 0 ? 1 : n;
     } else {
       out.append(line.substr(i, n));
       i += n;

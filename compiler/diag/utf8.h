@@ -16,8 +16,10 @@ size_t Utf8SequenceLength(std::string_view text, size_t i);
 // `text` with every invalid byte replaced by U+FFFD: always valid UTF-8.
 std::string ToValidUtf8(std::string_view text);
 
-// One source line made safe for a terminal: invalid bytes and control
-// characters other than tab become `?`. Columns are preserved.
+// One line made safe for a terminal: invalid bytes and control characters
+// (C0 but tab, DEL, C1) become `?`, so no escape sequence or line break gets
+// through. Columns are preserved. For source lines in diagnostics, and for
+// every string of the file that another command prints (dmlc plan).
 std::string ForDisplay(std::string_view line);
 
 // A message made safe for a terminal and one line: control characters,

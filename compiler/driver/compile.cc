@@ -9,6 +9,7 @@
 #include "compiler/diag/diagnostic.h"
 #include "compiler/driver/module_loader.h"
 #include "compiler/driver/source_file.h"
+#include "compiler/driver/user_data_size.h"
 #include "compiler/emit/heat_emitter.h"
 #include "compiler/emit/plan_files.h"
 #include "compiler/ir/deployment.h"
@@ -41,6 +42,11 @@ class Compilation {
     // again in other words; fix those first.
     if (sink_.HasErrors()) return std::nullopt;
     sema::AnalyzeResult result = sema::Analyze(root, loader_, sink_);
+    if (sink_.HasErrors()) return std::nullopt;
+    // What only the emitted template shows: each check reports its own job.
+    for (size_t i = 0; i < result.deployments.size() && i < result.sites.size(); ++i) {
+      CheckUserDataSize(result.deployments[i], result.sites[i], sink_);
+    }
     if (sink_.HasErrors()) return std::nullopt;
     return std::move(result.deployments);
   }

@@ -6,6 +6,7 @@
 #include <map>
 #include <vector>
 
+#include "compiler/diag/utf8.h"
 #include "runtime/plan/plan_yaml.h"
 
 namespace dml::driver {
@@ -59,7 +60,12 @@ std::string PoolText(const ir::Network& network) {
 
 // Rows of cells, left-aligned in columns two spaces apart, each row
 // indented by two.
-std::string Table(const std::vector<std::vector<std::string>>& rows) {
+std::string Table(std::vector<std::vector<std::string>> rows) {
+  // Cells hold the file's strings (names, images, defaults): no byte of them
+  // may move the cursor, start an escape sequence or begin a line.
+  for (auto& row : rows) {
+    for (std::string& cell : row) cell = diag::ForDisplay(cell);
+  }
   std::vector<size_t> widths;
   for (const auto& row : rows) {
     widths.resize(std::max(widths.size(), row.size()));
@@ -180,7 +186,16 @@ std::string MemoryText(int64_t mib) {
 }
 
 std::string RenderPlanSummary(const ir::Deployment& d) {
-  std::string out = fmt::format("job `{}`: {}\n  {}\n\n", d.name, JobLine(d), d.description);
+  // The description keeps its lines, each indented and made safe.
+  std::string description;
+  for (size_t start = 0; start <= d.description.size();) {
+    size_t end = d.description.find('\n', start);
+    if (end == std::string::npos) end = d.description.size();
+    if (!description.empty()) description += "\n  ";
+    description += diag::ForDisplay(std::string_view(d.description).substr(start, end - start));
+    start = end + 1;
+  }
+  std::string out = fmt::format("job `{}`: {}\n  {}\n\n", d.name, diag::ForDisplay(JobLine(d)), description);
   out += NodesSection(d) + "\n" + RanksSection(d) + "\n" + TotalsSection(d) + TextParamsSection(d);
   std::vector<std::string> params;
   for (const ir::HeatParam& p : d.params) {

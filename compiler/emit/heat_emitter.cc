@@ -16,8 +16,9 @@ namespace dml::emit {
 namespace detail {
 namespace {
 
-// Hostnames are at most 63 characters; leave room for "-<index>".
-constexpr size_t kMaxServerNameLength = 56;
+// Hostnames are at most 63 characters; leave room for "-<index>". sema
+// refuses longer names, so the cut below never merges two groups' names.
+constexpr size_t kMaxServerNameLength = ir::kMaxServerNamePrefix;
 
 // The login of the images dmlc is first meant for (Chameleon Cloud's).
 constexpr const char* kDefaultLogin = "cc";

@@ -9,32 +9,49 @@ constexpr int kSshPort = 22;
 constexpr int kFirstPort = 1;
 constexpr int kLastPort = 65535;
 
-void WriteRule(YAML::Emitter& out, const char* protocol, std::optional<int> port_min,
-               std::optional<int> port_max, const ir::Value& remote) {
+void BeginRule(YAML::Emitter& out, const char* protocol, std::optional<int> port_min,
+               std::optional<int> port_max) {
   out << YAML::BeginMap;
   out << YAML::Key << "direction" << YAML::Value << "ingress";
   out << YAML::Key << "protocol" << YAML::Value << protocol;
   if (port_min) out << YAML::Key << "port_range_min" << YAML::Value << *port_min;
   if (port_max) out << YAML::Key << "port_range_max" << YAML::Value << *port_max;
+}
+
+// From the addresses in `remote` (a CIDR).
+void WriteRuleFrom(YAML::Emitter& out, const char* protocol, std::optional<int> port_min,
+                   std::optional<int> port_max, const ir::Value& remote) {
+  BeginRule(out, protocol, port_min, port_max);
   out << YAML::Key << "remote_ip_prefix" << YAML::Value;
   hot::ValueOf(out, remote);
   out << YAML::EndMap;
 }
 
+// From the ports of this security group only: the stack's own nodes. Heat's
+// OS::Neutron::SecurityGroup makes a rule with remote_mode remote_group_id
+// and no remote_group_id refer to the group itself. Unlike a CIDR, this
+// admits no other address, whatever range the subnet has or whatever else
+// the cloud routes to it.
+void WriteRuleFromGroup(YAML::Emitter& out, const char* protocol, std::optional<int> port_min,
+                        std::optional<int> port_max) {
+  BeginRule(out, protocol, port_min, port_max);
+  out << YAML::Key << "remote_mode" << YAML::Value << "remote_group_id";
+  out << YAML::EndMap;
+}
+
 void WriteSecurityGroup(YAML::Emitter& out, const ir::Deployment& d) {
-  const ir::Value subnet = ir::Value::Literal(d.network.cidr);
   hot::BeginMapAt(out, kSecurityGroup);
   out << YAML::Key << "type" << YAML::Value << "OS::Neutron::SecurityGroup";
   hot::BeginMapAt(out, "properties");
   out << YAML::Key << "description" << YAML::Value;
   hot::Str(out, "dml job " + d.name +
-                    ": SSH from the allowed CIDR; rendezvous and Gloo only inside the subnet");
+                    ": SSH from the allowed CIDR; rendezvous and Gloo only between the job's own nodes");
   out << YAML::Key << "rules" << YAML::Value << YAML::BeginSeq;
-  WriteRule(out, "tcp", kSshPort, kSshPort, d.network.ssh_from);
+  WriteRuleFrom(out, "tcp", kSshPort, kSshPort, d.network.ssh_from);
   // The TCPStore listens on the plan's port, but Gloo's pairs connect on
-  // ephemeral ports: all TCP, from the job's own subnet only.
-  WriteRule(out, "tcp", kFirstPort, kLastPort, subnet);
-  WriteRule(out, "icmp", std::nullopt, std::nullopt, subnet);
+  // ephemeral ports: all TCP, from the job's own nodes only.
+  WriteRuleFromGroup(out, "tcp", kFirstPort, kLastPort);
+  WriteRuleFromGroup(out, "icmp", std::nullopt, std::nullopt);
   out << YAML::EndSeq;
   out << YAML::EndMap << YAML::EndMap;
 }

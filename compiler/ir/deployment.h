@@ -3,6 +3,7 @@
 // the launch plan. No AST or ANTLR types appear here.
 #pragma once
 
+#include <cstddef>
 #include <cstdint>
 #include <map>
 #include <optional>
@@ -13,6 +14,14 @@
 #include "runtime/plan/text_fields.h"
 
 namespace dml::ir {
+
+// What names become: job, cluster, group and param names go into Heat
+// resource and parameter names, file names (<job>.heat.yaml) and host names,
+// whose labels are at most 63 characters (RFC 1123). A server is named
+// `<job>-<group>-<index>`: `<job>-<group>` leaves 7 characters of the label
+// for "-" and the index. sema reports a longer name; emit relies on it.
+inline constexpr size_t kMaxNameLength = 63;
+inline constexpr size_t kMaxServerNamePrefix = 56;
 
 enum class ParamType { kString, kNumber, kBoolean };
 

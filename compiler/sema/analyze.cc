@@ -10,6 +10,7 @@
 #include "compiler/sema/declare_types.h"
 #include "compiler/sema/evaluate.h"
 #include "compiler/sema/lower.h"
+#include "compiler/sema/name_length.h"
 #include "compiler/sema/scope.h"
 #include "compiler/sema/suggest.h"
 
@@ -61,6 +62,7 @@ AnalyzeResult Analyze(const ast::Module& root, ModuleLoader& loader, diag::Diagn
   Evaluator evaluator(sink, conformer, types);
   DeclareTypes(program, evaluator, conformer, types, sink);
   for (const ModuleScope* scope : program.Scopes()) evaluator.CheckDeclarations(*scope);
+  CheckDeclaredNameLengths(root, sink);
   const ModuleScope& scope = program.root();
 
   std::map<const ast::Cluster*, Value> clusters;
@@ -84,7 +86,10 @@ AnalyzeResult Analyze(const ast::Module& root, ModuleLoader& loader, diag::Diagn
     checked.value = evaluator.EvalBlock(job->body, job->name.range, scope);
     conformer.ConformRecord(checked.value, JobSchema(), "job `" + job->name.name + "`",
                             job->name.range);
-    if (checked.cluster != nullptr) CheckJob(checked.value, clusters.at(checked.cluster), sink);
+    if (checked.cluster != nullptr) {
+      CheckJob(checked.value, clusters.at(checked.cluster), sink);
+      CheckServerNameLengths(*job, clusters.at(checked.cluster), sink);
+    }
     jobs.push_back(std::move(checked));
   }
   for (const auto& [decl, cluster] : clusters) CheckHeatText(cluster, "the cluster", sink);
@@ -111,6 +116,10 @@ AnalyzeResult Analyze(const ast::Module& root, ModuleLoader& loader, diag::Diagn
       return {};
     }
     result.deployments.push_back(std::move(deployment));
+    JobSites sites{job.decl->name.range, LongestText(job.value)};
+    std::optional<TextSite> in_cluster = LongestText(cluster, job.cluster->name.name);
+    if (in_cluster && (!sites.longest || in_cluster->bytes > sites.longest->bytes)) sites.longest = in_cluster;
+    result.sites.push_back(std::move(sites));
   }
   return result;
 }

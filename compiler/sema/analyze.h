@@ -8,11 +8,19 @@
 #include "compiler/diag/diagnostic.h"
 #include "compiler/ir/deployment.h"
 #include "compiler/sema/module_loader.h"
+#include "compiler/sema/text_sites.h"
 
 namespace dml::sema {
 
+// Where a deployment's job was written, for checks on what dmlc emits.
+struct JobSites {
+  diag::SourceRange name;              // the job's name
+  std::optional<TextSite> longest;     // its and its cluster's longest string
+};
+
 struct AnalyzeResult {
   std::vector<ir::Deployment> deployments;  // one per job; empty if errors
+  std::vector<JobSites> sites;              // one per deployment, in order
 };
 
 // Reports every problem it finds into `sink` (several per run, no cascades).

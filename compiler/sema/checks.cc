@@ -153,6 +153,7 @@ void CheckCluster(const Value& cluster, diag::DiagnosticSink& sink) {
   }
   CheckFirstGroup(shape, sink);
   CheckSubnet(cluster, shape, sink);
+  CheckNetwork(cluster, shape, sink);
   for (const GroupShape& group : shape.groups) CheckProcsAgainstFlavor(group, sink);
   CheckQuotas(cluster, shape, sink);
   const Value* runtime = BlockField(cluster, "runtime");

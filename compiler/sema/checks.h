@@ -1,9 +1,9 @@
-// The cluster and job rules beyond types: the nodes fit the subnet, the
-// master's IP is a usable host, the first group holds the master, git URLs
-// are https, the global batch fits the dataset, timeouts agree, the cluster
-// fits its quotas, the runtime supports the model and optimizer. They read
-// values already conformed to the schema; a field that was wrong is absent
-// and its rules are skipped.
+// The cluster and job rules beyond types: the nodes fit a private subnet,
+// its DNS servers are sane, the master's IP is a usable host, the first
+// group holds the master, git URLs are https, the global batch fits the
+// dataset, timeouts agree, the cluster fits its quotas, the runtime supports
+// the model and optimizer. They read values already conformed to the schema;
+// a field that was wrong is absent and its rules are skipped.
 #pragma once
 
 #include <cstdint>
@@ -34,6 +34,9 @@ void CheckJob(const Value& job, const Value& cluster, diag::DiagnosticSink& sink
 void CheckPlanText(const Value& job, diag::DiagnosticSink& sink);
 // The same rules on a cluster's `runtime` block: its https url and git ref.
 void CheckRuntimeText(const Value& runtime, diag::DiagnosticSink& sink);
+// public_subnet (a cidr outside the private ranges without `public_cidr =
+// true`) and invalid_dns_server (listed twice, or inside the subnet).
+void CheckNetwork(const Value& cluster, const ClusterShape& shape, diag::DiagnosticSink& sink);
 
 // quota_exceeded: the cluster's and its site's `quota`, if declared.
 void CheckQuotas(const Value& cluster, const ClusterShape& shape, diag::DiagnosticSink& sink);

@@ -39,7 +39,21 @@ std::vector<std::string> Concat(std::vector<std::string> a, const std::vector<st
 
 }  // namespace
 
+bool Evaluator::DepthGuard::Enter(diag::SourceRange culprit) {
+  if (evaluator_.depth_ <= kMaxEvalDepth) return true;
+  if (!evaluator_.depth_reported_) {
+    evaluator_.depth_reported_ = true;
+    evaluator_.sink_.Report({diag::Kind::nesting_too_deep, culprit,
+                             "evaluation nests more than " + std::to_string(kMaxEvalDepth) +
+                                 " levels deep here: lets name lets that name lets, too many times over",
+                             {}, {"compute the value in fewer steps: write it out, or name it from fewer lets"}});
+  }
+  return false;
+}
+
 std::optional<Value> Evaluator::Eval(const ast::Expr& expr, const ModuleScope& scope) {
+  DepthGuard depth(*this);
+  if (!depth.Enter(expr.range)) return std::nullopt;
   if (const auto* literal = std::get_if<ast::Literal>(&expr.node)) return EvalLiteral(*literal, expr.range, scope);
   if (const auto* reference = std::get_if<ast::Reference>(&expr.node)) {
     return EvalReference(*reference, expr.range, scope);
@@ -326,6 +340,7 @@ bool Evaluator::CheckNames(const Value& value) {
 
 std::optional<Value> Evaluator::LetValue(const ast::Let& let, const ModuleScope& scope,
                                          diag::SourceRange use) {
+  DepthGuard depth(*this);
   auto it = lets_.find(&let);
   if (it != lets_.end()) {
     if (it->second.state == State::kInProgress) {
@@ -336,6 +351,8 @@ std::optional<Value> Evaluator::LetValue(const ast::Let& let, const ModuleScope&
     }
     return it->second.value;
   }
+  // Not entered: a let left unevaluated is evaluated afresh from elsewhere.
+  if (!depth.Enter(use)) return std::nullopt;
   lets_[&let] = LetEntry{};
   std::optional<Value> value = let.value ? Eval(*let.value, scope) : std::nullopt;
   // A let has no type to settle a bare name by: it must be some enum's member.

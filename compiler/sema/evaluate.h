@@ -6,7 +6,9 @@
 // (`activation = relu`); the field it sets decides whether it is one. Lets
 // are evaluated lazily and once; a let that depends on itself is a
 // reference_cycle. Evaluation is pure and finishes: no loops, no recursion
-// but through lets, and those are cut at the first cycle.
+// but through lets, and those are cut at the first cycle. It recurses on the
+// native stack, so its depth (lets that name lets, expressions inside
+// expressions) is bounded: deeper is a nesting_too_deep, not a crash.
 #pragma once
 
 #include <map>
@@ -20,6 +22,13 @@
 #include "compiler/sema/value.h"
 
 namespace dml::sema {
+
+// How deep evaluation may nest: each let reached through another let's
+// value, and each expression inside another, is one level. The parser bounds
+// one expression's nesting; this bounds chains of lets (`let a = b`,
+// `let b = "${c}"`, ...), whose depth no single expression shows. About 1 MB
+// of native stack at this depth; real files stay far below it.
+inline constexpr int kMaxEvalDepth = 1000;
 
 // `in low..high` as numbers in the unit of what it constrains (bytes, seconds).
 struct NumericRange {
@@ -71,6 +80,20 @@ class Evaluator {
   bool CheckNames(const Value& value);
   bool CheckParamDefault(const ast::Param& param, Value& value, const ModuleScope& scope);
 
+  // Counts one level of Eval or LetValue while it lives; false from
+  // Enter() when the level is one too many (reported once, at `culprit`).
+  class DepthGuard {
+   public:
+    explicit DepthGuard(Evaluator& evaluator) : evaluator_(evaluator) { ++evaluator_.depth_; }
+    ~DepthGuard() { --evaluator_.depth_; }
+    DepthGuard(const DepthGuard&) = delete;
+    DepthGuard& operator=(const DepthGuard&) = delete;
+    bool Enter(diag::SourceRange culprit);
+
+   private:
+    Evaluator& evaluator_;
+  };
+
   enum class State { kInProgress, kDone };
   struct LetEntry {
     State state = State::kInProgress;
@@ -86,6 +109,8 @@ class Evaluator {
   const TypeRegistry& types_;
   std::map<const ast::Let*, LetEntry> lets_;
   std::map<const ast::Param*, ParamEntry> params_;
+  int depth_ = 0;
+  bool depth_reported_ = false;
 };
 
 }  // namespace dml::sema

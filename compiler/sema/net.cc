@@ -61,6 +61,14 @@ std::optional<Cidr> ParseCidr(const std::string& text) {
   return Cidr{*ip, prefix};
 }
 
+bool IsPrivate(const Cidr& cidr) {
+  for (const char* text : kPrivateRanges) {
+    const std::optional<Cidr> range = ParseCidr(text);
+    if (range && cidr.prefix >= range->prefix && range->Contains(cidr.Network())) return true;
+  }
+  return false;
+}
+
 int64_t WorkerCapacity(const Cidr& cidr) { return cidr.Size() - kReservedAddresses; }
 
 std::string MasterIpProblem(const Cidr& cidr, Ipv4 ip) {

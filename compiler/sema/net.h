@@ -40,6 +40,13 @@ struct Cidr {
 
 std::optional<Cidr> ParseCidr(const std::string& text);
 
+// The ranges no Internet host has: RFC 1918's private networks and RFC 6598's
+// shared address space (carrier-grade NAT, used by some clouds inside).
+inline constexpr const char* kPrivateRanges[] = {"10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16",
+                                                 "100.64.0.0/10"};
+// Whether every address of `cidr` lies inside one of kPrivateRanges.
+bool IsPrivate(const Cidr& cidr);
+
 // How many worker nodes fit beside the master: size minus the reserved
 // addresses; negative when not even the master fits.
 int64_t WorkerCapacity(const Cidr& cidr);

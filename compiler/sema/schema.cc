@@ -29,7 +29,9 @@ Schema MakeNetwork() {
           .Doc("the master's fixed address: inside the subnet, not network/gateway/broadcast"),
       Field("dns", ListOf(TypeKind::kIp))
           .Default(ListValue({TextValue(ValueKind::kIp, defaults::kDnsServer)}))
-          .Doc("DNS servers handed out by DHCP"),
+          .Doc("DNS servers handed out by DHCP: each once, none inside the subnet"),
+      Field("public_cidr", BoolType()).Default(BoolValue(false))
+          .Doc("true allows a `cidr` outside the private ranges (10/8, 172.16/12, 192.168/16, 100.64/10)"),
   }};
 }
 

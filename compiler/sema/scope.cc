@@ -99,6 +99,12 @@ const ModuleScope* Program::Import(const ast::Import& import) {
     }
   }
   if (it != by_name_.end()) return it->second;
+  if (building_.size() > kMaxImportDepth) {
+    sink_.Report({diag::Kind::nesting_too_deep, PathRange(import),
+                  "modules import modules more than " + std::to_string(kMaxImportDepth) + " levels deep here",
+                  {}, {"import what a module needs directly, in fewer steps"}});
+    return nullptr;
+  }
   // Registered before building, so an import cycle finds the scope in
   // progress instead of recursing forever.
   by_name_[dotted] = nullptr;

@@ -56,12 +56,17 @@ class ModuleScope {
 // record and enum types the language's blocks use (stdlib/prelude.dml).
 inline constexpr const char* kPreludeModule = "prelude";
 
+// How many modules deep an import chain may go (the root imports a, which
+// imports b, ...): building a module's scope recurses into its imports on
+// the native stack, so a deeper chain is a nesting_too_deep, not a crash.
+inline constexpr size_t kMaxImportDepth = 100;
+
 // Every module the root reaches, each scoped once, plus the prelude.
 class Program {
  public:
   // Builds the prelude's and the root's scopes and, through `loader`, those
-  // of the imports (transitively); reports duplicate_name, module_not_found
-  // and import_cycle.
+  // of the imports (transitively); reports duplicate_name, module_not_found,
+  // import_cycle and nesting_too_deep.
   Program(const ast::Module& root, ModuleLoader& loader, diag::DiagnosticSink& sink);
 
   const ModuleScope& root() const { return *root_; }

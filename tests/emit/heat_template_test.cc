@@ -176,9 +176,13 @@ TEST(EmitTemplate, SecurityGroupLimitsSshAndClusterTraffic) {
   EXPECT_EQ(rules[0]["port_range_min"].as<int>(), 22);
   EXPECT_EQ(rules[0]["port_range_max"].as<int>(), 22);
   EXPECT_EQ(rules[0]["remote_ip_prefix"]["get_param"].as<std::string>(), "ssh_from");
-  // Rendezvous and Gloo: any TCP port, only from the subnet itself.
+  // Rendezvous and Gloo: any TCP port, only from the group's own members
+  // (remote_group_id left out: the group itself), never from an address
+  // range, which a subnet such as 0.0.0.0/0 would open to anyone.
   for (size_t i = 1; i < rules.size(); ++i) {
-    EXPECT_EQ(rules[i]["remote_ip_prefix"].as<std::string>(), "10.8.1.0/24") << i;
+    EXPECT_EQ(rules[i]["remote_mode"].as<std::string>(), "remote_group_id") << i;
+    EXPECT_FALSE(rules[i]["remote_group_id"]) << i;
+    EXPECT_FALSE(rules[i]["remote_ip_prefix"]) << i;
     EXPECT_EQ(rules[i]["direction"].as<std::string>(), "ingress") << i;
   }
   EXPECT_EQ(rules[1]["protocol"].as<std::string>(), "tcp");

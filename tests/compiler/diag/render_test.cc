@@ -120,6 +120,15 @@ TEST(DiagUtf8, ValidatesSequences) {
   EXPECT_EQ(ToValidUtf8("a\xff"), "a\xef\xbf\xbd");
 }
 
+TEST(DiagUtf8, ForDisplayLetsNoTerminalControlThrough) {
+  // ESC (an escape sequence), CR and LF (a forged line), DEL, U+009B (CSI),
+  // U+0085 (NEL); one `?` per code point keeps the columns. Tab, é and U+00A0
+  // stay as they are.
+  EXPECT_EQ(ForDisplay("a\x1b[2Jb\r\nc\x7f"), "a?[2Jb??c?");
+  EXPECT_EQ(ForDisplay("x\xc2\x9b" "31my\xc2\x85z"), "x?31my?z");
+  EXPECT_EQ(ForDisplay("\t\xc3\xa9\xc2\xa0"), "\t\xc3\xa9\xc2\xa0");
+}
+
 }  // namespace
 }  // namespace dml::diag
 

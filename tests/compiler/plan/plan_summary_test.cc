@@ -47,6 +47,29 @@ TEST(PlanSummary, RanksFollowProcessesPerNode) {
   EXPECT_NE(text.find("CC-Debian12"), std::string::npos);  // the image param's default
 }
 
+// Strings of the file reach the terminal through diag::ForDisplay: an
+// entrypoint, image or param default cannot clear the screen, recolour it
+// or print a line that looks like dmlc's own (issue 8).
+TEST(PlanSummary, StringsOfTheFileCannotControlTheTerminal) {
+  ir::Deployment d = TwoGroups();
+  d.plan.command = plan::CommandSpec{};
+  d.plan.command->repo = "https://example.org/r.git";
+  d.plan.command->entrypoint = "train.py\n\x1b[2Jjob `ok`: all fine\r";
+  d.groups[0].image = ir::Value::Literal("img\x1b]0;title\x07\xc2\x9b" "31m");
+  d.text_params.push_back({"note", "line\nforged"});
+  d.description = "first\nsecond\x1b[1m";
+  const std::string text = RenderPlanSummary(d);
+  EXPECT_EQ(text.find('\x1b'), std::string::npos) << text;
+  EXPECT_EQ(text.find('\r'), std::string::npos) << text;
+  EXPECT_EQ(text.find('\x07'), std::string::npos) << text;
+  EXPECT_EQ(text.find("\xc2\x9b"), std::string::npos) << text;
+  EXPECT_NE(text.find("run train.py??[2Jjob `ok`: all fine? from https://example.org/r.git\n"), std::string::npos)
+      << text;
+  EXPECT_NE(text.find("\"line?forged\""), std::string::npos) << text;
+  EXPECT_NE(text.find("img?]0;title??31m"), std::string::npos) << text;
+  EXPECT_NE(text.find("  first\n  second?[1m\n"), std::string::npos) << text;  // its own lines, indented
+}
+
 TEST(PlanSummary, UnknownFlavorSizesAreSaidNotGuessed) {
   ir::Deployment d = TwoGroups();
   d.groups[1].vcpus.reset();

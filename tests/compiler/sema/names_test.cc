@@ -120,5 +120,40 @@ TEST(SemaNames, UnknownParamTypeAndBadDefault) {
   EXPECT_EQ(c->Count(Kind::type_mismatch), 1) << c->Rendered();
 }
 
+// Names become host, Heat and file names (issue 8): 63 characters each, and
+// `<job>-<group>` 56 for the servers' `-<index>`.
+TEST(SemaNames, NamesFitHostHeatAndFileNames) {
+  const std::string longest(63, 'j');
+  auto fits = Compile(Replace(Replace(kValidTrain, "param workers: int = 1", "param " + longest + ": int = 1"),
+                              "count = workers", "count = " + longest));
+  EXPECT_EQ(fits->Errors(), 0) << fits->Rendered();
+
+  for (const std::string& name : {std::string(64, 'j'), std::string(300, 'j')}) {
+    auto job = Compile(Replace(kValidTrain, "job mnist on", "job " + name + " on"));
+    const diag::Diagnostic* d = job->First(Kind::name_too_long);
+    ASSERT_NE(d, nullptr) << job->Rendered();
+    EXPECT_EQ(d->message, "the job's name is " + std::to_string(name.size()) +
+                              " characters; names are at most 63 characters: they become host names, Heat names "
+                              "and file names");
+    EXPECT_EQ(job->Errors(), 1) << job->Rendered();  // not again as a server name
+  }
+  auto cluster = Compile(Replace(Replace(kValidTrain, "cluster paper", "cluster " + std::string(64, 'c')), "on paper",
+                                 "on " + std::string(64, 'c')));
+  EXPECT_EQ(cluster->Count(Kind::name_too_long), 1) << cluster->Rendered();
+  auto param = Compile(Replace(Replace(kValidTrain, "param workers: int = 1", "param " + std::string(64, 'w') + ": int = 1"),
+                               "count = workers", "count = " + std::string(64, 'w')));
+  EXPECT_EQ(param->Count(Kind::name_too_long), 1) << param->Rendered();
+
+  // `<job>-workers`: 48 + 1 + 7 = 56 fits, 57 does not.
+  auto edge = Compile(Replace(kValidTrain, "job mnist on", "job " + std::string(48, 'j') + " on"));
+  EXPECT_EQ(edge->Count(Kind::name_too_long), 0) << edge->Rendered();
+  auto over = Compile(Replace(kValidTrain, "job mnist on", "job " + std::string(49, 'j') + " on"));
+  const diag::Diagnostic* d = over->First(Kind::name_too_long);
+  ASSERT_NE(d, nullptr) << over->Rendered();
+  EXPECT_NE(d->message.find("`" + std::string(49, 'j') + "-workers` is 57 characters"), std::string::npos)
+      << d->message;
+  ASSERT_EQ(d->notes.size(), 1u);  // at the group
+}
+
 }  // namespace
 }  // namespace dml::sema::testing

@@ -15,6 +15,17 @@ TEST(SemaNet, ParsesAndFormatsAddresses) {
   EXPECT_FALSE(ParseIp(""));
 }
 
+TEST(SemaNet, PrivateRangesAreWhollyInsideRfc1918OrSharedSpace) {
+  for (const char* inside : {"10.8.1.0/24", "10.0.0.0/8", "172.16.0.0/12", "172.31.255.0/24", "192.168.0.0/16",
+                             "192.168.7.0/28", "100.64.0.0/10", "100.127.0.0/16"}) {
+    EXPECT_TRUE(IsPrivate(*ParseCidr(inside))) << inside;
+  }
+  for (const char* outside : {"0.0.0.0/0", "8.8.8.0/24", "10.0.0.0/7", "172.32.0.0/16", "172.0.0.0/8",
+                              "192.169.0.0/16", "100.128.0.0/16", "100.0.0.0/8", "11.0.0.0/8"}) {
+    EXPECT_FALSE(IsPrivate(*ParseCidr(outside))) << outside;
+  }
+}
+
 TEST(SemaNet, CidrGeometry) {
   auto cidr = ParseCidr("10.8.1.0/24");
   ASSERT_TRUE(cidr);
