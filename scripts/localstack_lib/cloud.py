@@ -211,7 +211,7 @@ class Cloud(object):
         return {'id': new_id(), 'floating_ip_address': addr,
                 'fixed_ip_address': addr, 'port_id': port.id if port else None}
 
-    def create_server(self, name, user_data, networks, group_refs):
+    def create_server(self, name, user_data, networks, group_refs, group):
         ports = []
         for n in networks:
             if n.get('port'):
@@ -223,7 +223,7 @@ class Cloud(object):
                     n.get('network'), fixed, group_refs or None,
                     '%s-port-%d' % (name, len(ports))))
         server = Server(name, user_data, ports)
-        server.index = len(self.servers)
+        server.index, server.group = len(self.servers), group
         self.servers.append(server)
         self.backend.server_created(server)
         return server

@@ -12,8 +12,6 @@ object (localstack_lib.cloud.Cloud) that answers with their attributes.
 """
 import secrets
 
-from . import heat_engine
-
 # OS:: types the tool knows how to run; anything else is refused (a stack
 # that half-runs would mislead more than one that does not start).
 NEUTRON_NOOPS = ('OS::Neutron::Router', 'OS::Neutron::RouterInterface')
@@ -75,8 +73,15 @@ class StackCreator(object):
         if handler is None:
             raise Unsupported('resource %s: type %s is not emulated by '
                               'localstack' % (rsrc.name, kind))
-        handler(stack, rsrc)
-        if rsrc.action != rsrc.CREATE:
+        from heat.common import exception
+        try:
+            handler(stack, rsrc)
+        except exception.ResourceFailure:
+            raise
+        except Exception as ex:
+            # Heat's wording: "<Error>: resources.<name>: <message>".
+            raise exception.ResourceFailure(ex, rsrc, 'CREATE')
+        if rsrc.action != rsrc.CREATE or rsrc.status != rsrc.COMPLETE:
             mark_created(stack, rsrc)
 
     # Neutron -----------------------------------------------------------
@@ -126,9 +131,11 @@ class StackCreator(object):
                               'runs RAW user_data only'
                               % (rsrc.name, p['user_data_format']))
         name = p['name'] or rsrc.physical_resource_name()
+        # A ResourceGroup's members form one group (None: a top-level server).
+        group = stack.parent_resource_name
         server = self.cloud.create_server(
             name, p['user_data'] or '', p['networks'] or [],
-            p['security_groups'] or [])
+            p['security_groups'] or [], group)
         set_emulated_attributes(rsrc, server.id, server.attributes())
 
     # Heat's own resources, through Heat's code ---------------------------
@@ -186,5 +193,3 @@ def outputs(stack):
                 if 'output_error' in o else {})}
             for o in shown]
 
-
-__all__ = ['StackCreator', 'Unsupported', 'outputs', 'heat_engine']
