@@ -75,6 +75,11 @@ class Node(object):
                 log.write(raw)
                 log.flush()
                 line = raw.decode('utf-8', 'replace').rstrip('\n')
+                # The node's own lines may end without a newline (curl's
+                # body): localstack's notes start wherever they are.
+                cut = line.find('localstack: ')
+                if cut > 0:
+                    line = line[cut:]
                 self.tail = (self.tail + [line])[-20:]
                 m = EVENT_LINE.match(line)
                 if m:
