@@ -80,8 +80,8 @@ def compile_dml(dmlc, dml, workdir, edits=()):
     with open(source, 'w') as f:
         f.write(text)
     out = os.path.join(workdir, 'out')
-    subprocess.run([dmlc, 'build', source, '-o', out], check=True,
-                   cwd=os.path.dirname(os.path.abspath(dml)))
+    subprocess.run([os.path.abspath(dmlc), 'build', source, '-o', out],
+                   check=True)
     stem = os.path.basename(dml).rsplit('.', 1)[0]
     return os.path.join(out, stem + '.heat.yaml')
 
