@@ -71,7 +71,7 @@ class Run(object):
         for url, path in pairs(args.file, '--file'):
             self.files.add(url, path)
         self.ca_cert = None
-        self.notes = []
+        self.note = lambda text: None  # set by create: the report's note
 
     def record(self, kind, name):
         self.recorded.append((kind, name))
@@ -95,8 +95,7 @@ class Run(object):
                                 'runtime-%d' % len(self.git.repos))
             note = downloads.runtime_repo(self.runtime_src, ref, dest)
             self.git.add(url, dest)
-            self.notes.append('runtime source %s served from %s'
-                              % (url, note))
+            self.note('runtime source %s served from %s' % (url, note))
 
     def node_config(self, server, nics):
         self._serve_runtime(server.user_data)

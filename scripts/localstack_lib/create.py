@@ -40,6 +40,7 @@ def create(args, run, report):
     report.note('apt-get on the nodes is localstack\'s shim: installed host '
                 'packages count as installed, nothing is downloaded')
 
+    run.note = report.note
     backend = runner.Backend(run, report)
     backend.net.setup()
     sock = netns_socket.listening_socket(
@@ -61,8 +62,6 @@ def create(args, run, report):
         status, reason = 'CREATE_FAILED', 'Create timed out'
     except (CloudError, heat_create.Unsupported) as ex:
         status, reason = 'CREATE_FAILED', str(ex)
-    for note in run.notes:
-        report.note(note)
     report.event('heat', 'stack %s: %s: %s' % (name, status, reason))
 
     if status == 'CREATE_COMPLETE':
