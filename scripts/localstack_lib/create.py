@@ -72,6 +72,7 @@ def create(args, run, report):
     outputs = heat_create.outputs(stack)
     nodes = [{'name': n.name, 'netns': n.netns,
               'addresses': [str(p.ip) for p in n.server.ports],
+              'nics': network.nic_counters(n.netns, n.nics),
               'powered_off': bool(n.powered_off),
               'first_training_s': report.first_event(n.name, 'training: '),
               'log_dir': n.log_dir} for n in backend.nodes]

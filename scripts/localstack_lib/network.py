@@ -122,6 +122,24 @@ class Network(object):
             run(self.ns_exec(ns, 'nft', '-f', '-'), input_text=script)
 
 
+def nic_counters(ns, nics):
+    """[{name, address, rx_bytes, tx_bytes}] of a node's NICs: what crossed
+    the private network (the namespace outlives the node's processes)."""
+    import json
+    out = []
+    for nic, addr in nics:
+        proc = subprocess.run(['ip', '-n', ns, '-s', '-j', 'link', 'show',
+                               nic], capture_output=True, text=True)
+        try:
+            stats = json.loads(proc.stdout)[0]['stats64']
+        except (ValueError, IndexError, KeyError):
+            stats = {'rx': {}, 'tx': {}}
+        out.append({'name': nic, 'address': addr,
+                    'rx_bytes': stats['rx'].get('bytes'),
+                    'tx_bytes': stats['tx'].get('bytes')})
+    return out
+
+
 def secgroup_net(addr):
     import ipaddress
     return ipaddress.ip_network(addr + '/32')

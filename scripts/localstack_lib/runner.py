@@ -44,6 +44,7 @@ class Backend(object):
         self.net.apply_security_groups(self.cloud)
         n = node_mod.Node(server, self.net.node_ns[server.name],
                           self.run.run_dir, self.run.log_dir, self._node_event)
+        n.nics = nics
         self.nodes.append(n)
         n.start(self.run.node_config(server, nics))
         self.report.event(server.name, 'server created (%s), %s'
