@@ -60,6 +60,10 @@ def create(args, run, report):
         status, reason = 'CREATE_FAILED', 'Resource CREATE failed: %s' % ex
     except runner.StackTimeout:
         status, reason = 'CREATE_FAILED', 'Create timed out'
+    except runner.AllStopped:
+        status, reason = 'CREATE_FAILED', (
+            'localstack: every server stopped before the wait condition got '
+            'its signals (Heat would wait until its timeout)')
     except (CloudError, heat_create.Unsupported) as ex:
         status, reason = 'CREATE_FAILED', str(ex)
     report.event('heat', 'stack %s: %s: %s' % (name, status, reason))

@@ -130,7 +130,10 @@ class StackCreator(object):
             raise Unsupported('server %s: user_data_format %s; localstack '
                               'runs RAW user_data only'
                               % (rsrc.name, p['user_data_format']))
-        name = p['name'] or rsrc.physical_resource_name()
+        # Nova's name is Heat's physical name when the template gives none:
+        # <stack>-<resource>-<12 random characters>.
+        name = p['name'] or '%s-%s-%s' % (stack.name, rsrc.name,
+                                          secrets.token_hex(6))
         # A ResourceGroup's members form one group (None: a top-level server).
         group = stack.parent_resource_name
         server = self.cloud.create_server(

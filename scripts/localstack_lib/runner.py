@@ -19,6 +19,11 @@ class StackTimeout(BaseException):
     Not an Exception: Heat's walk must not wrap it as a resource failure."""
 
 
+class AllStopped(BaseException):
+    """Every server stopped with signals still missing. Heat would wait
+    until the wait condition's timeout; localstack says so and ends."""
+
+
 class Backend(object):
     def __init__(self, run, report):
         self.run = run            # localstack_lib.cli.Run: options, paths
@@ -64,6 +69,10 @@ class Backend(object):
                     return
             if time.monotonic() > self.deadline:
                 raise StackTimeout()
+            if self.nodes and not any(n.running() for n in self.nodes):
+                with self.hub.lock:
+                    if not check():
+                        raise AllStopped()
             time.sleep(POLL_S)
 
     # Events ----------------------------------------------------------------
