@@ -29,11 +29,26 @@ def namespaces(prefix):
     return sorted(mine, key=lambda n: n.endswith('-cloud'))
 
 
-def destroy(prefix):
+def owner_alive(prefix):
+    """Is the localstack that made PREFIX still running (not --keep)?"""
+    pid = prefix.split('-', 1)[1]
+    try:
+        cmd = open('/proc/%s/cmdline' % pid, 'rb').read()
+    except OSError:
+        return False
+    return b'localstack' in cmd
+
+
+def destroy(prefix, force=False):
     """Remove PREFIX's namespaces and run directory; returns what it removed."""
     if not PREFIX_RE.match(prefix):
         raise ValueError('%r is not a localstack run name (dmlls-<pid>)'
                          % prefix)
+    if not force and owner_alive(prefix):
+        raise ValueError('%s is still running (process %s); stop it with '
+                         'Ctrl-C or kill %s, which removes everything'
+                         % (prefix, prefix.split('-', 1)[1],
+                            prefix.split('-', 1)[1]))
     removed = []
     for ns in namespaces(prefix):
         network.delete_namespace(ns)

@@ -113,7 +113,7 @@ class Run(object):
         }
 
     def remove(self):
-        cleanup.destroy(self.prefix)
+        cleanup.destroy(self.prefix, force=True)
 
 
 def check_host():
@@ -142,7 +142,12 @@ def main(argv=None):
         print('localstack: ' + problem, file=sys.stderr)
         return 2
     if args.command == 'destroy':
-        for line in cleanup.destroy(args.name):
+        try:
+            removed = cleanup.destroy(args.name)
+        except ValueError as ex:
+            print('localstack: %s' % ex, file=sys.stderr)
+            return 1
+        for line in removed:
             print('removed ' + line)
         return 0
     signal.signal(signal.SIGTERM, terminate)

@@ -92,6 +92,10 @@ def run_and_signal(signum):
     ls.check(any('sleep 600' in c for _, c in processes()) or
              any(prefix in c for _, c in processes()),
              'signal %d: the run has processes' % signum)
+    refused = subprocess.run([ls.LOCALSTACK, 'destroy', prefix],
+                             capture_output=True, text=True)
+    ls.check(refused.returncode == 1 and 'still running' in refused.stderr,
+             'signal %d: destroy refuses a run that is still going' % signum)
     proc.send_signal(signum)
     try:
         proc.wait(timeout=60)
