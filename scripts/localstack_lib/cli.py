@@ -60,7 +60,6 @@ class Run(object):
         os.makedirs(self.run_dir)
         self.log_dir = os.path.abspath(
             args.log_dir or os.path.join('localstack-logs', self.prefix))
-        os.makedirs(self.log_dir, exist_ok=True)
         self.timeout = args.timeout
         self.runtime_src = args.runtime_src
         self.recorded = []

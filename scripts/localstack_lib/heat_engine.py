@@ -142,7 +142,7 @@ class Engine(object):
         """The Stack heat-engine builds for `stack create -t PATH`."""
         from heatclient.common import template_utils
         from oslo_serialization import jsonutils
-        from heat.common import context, template_format
+        from heat.common import context, exception, template_format
         from heat.engine import environment, stack, template
 
         try:
@@ -160,8 +160,10 @@ class Engine(object):
         st.id = str(uuid.uuid4())
         try:
             st.validate()
+        except exception.HeatException as ex:
+            # What `openstack stack create` prints after "ERROR: ".
+            raise TemplateError(str(ex))
         except Exception as ex:
-            # Heat's API answers a refused create with this text.
             raise TemplateError('%s: %s' % (type(ex).__name__, ex))
         return st
 

@@ -113,8 +113,8 @@ class HeatResolution(unittest.TestCase):
     def test_a_refused_parameter_gets_heats_message(self):
         with self.assertRaises(heat_engine.TemplateError) as e:
             ENGINE.load(TEMPLATE, {'n': '9'}, 'resolve')
-        self.assertEqual(str(e.exception), "StackValidationFailed: Parameter "
-                         "'n' is invalid: 9 is out of range (min: 0, max: 3)")
+        self.assertEqual(str(e.exception), "Parameter 'n' is invalid: 9 is "
+                         "out of range (min: 0, max: 3)")
         with self.assertRaises(heat_engine.TemplateError) as e:
             ENGINE.load(TEMPLATE, {'mode': 'medium'}, 'resolve')
         self.assertIn('"medium" is not an allowed value', str(e.exception))
