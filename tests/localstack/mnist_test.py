@@ -65,10 +65,13 @@ def main():
     ls.check(len(set(nics.values())) > 1 or workers == 0,
              'NIC names differ between groups: %s' % nics)
 
+    # Only rank 0 logs "training:"; every rank's first step is a collective
+    # with it, so all nodes' first step is that moment.
+    first = [n['first_training_s'] for n in stack['nodes']
+             if n['first_training_s'] is not None]
     for n in stack['nodes']:
-        first = n.get('first_training_s')
-        print('report: %s: first training step at %s s after create'
-              % (n['name'], first if first is not None else '(not logged)'))
+        print('report: %s: first training step %s s after create'
+              % (n['name'], first[0] if first else '(not logged)'))
     ls.subprocess.run(['rm', '-rf', work])
 
 
