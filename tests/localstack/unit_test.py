@@ -18,7 +18,7 @@ sys.path.insert(0, os.path.join(ROOT, 'scripts'))
 TEMPLATE = os.path.join(HERE, 'templates', 'resolve.yaml')
 
 try:
-    import heat  # noqa: F401
+    import heat  # noqa: F401  (Debian's python3-heat)
 except ImportError:
     print('skipped: python3-heat is not installed')
     sys.exit(77)
@@ -225,6 +225,16 @@ class AptShim(unittest.TestCase):
         self.assertEqual(r.returncode, 0, r.stderr)
         self.assertIn('-i %s' % deb.name, r.stdout)
         self.assertEqual(self.shim('update').returncode, 0)
+
+    def test_shims_pass_shellcheck(self):
+        import shutil
+        if shutil.which('shellcheck') is None:
+            self.skipTest('shellcheck is not installed')
+        shims = os.path.dirname(self.SHIM)
+        r = subprocess.run(['shellcheck'] + [os.path.join(shims, n) for n in
+                                             sorted(os.listdir(shims))],
+                           capture_output=True, text=True)
+        self.assertEqual(r.returncode, 0, r.stdout)
 
     @staticmethod
     def known_but_absent():
