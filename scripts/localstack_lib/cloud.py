@@ -170,6 +170,12 @@ class Cloud(object):
 
     def add_security_group_rule(self, group_ref, rule):
         group = self._lookup(self.groups, group_ref, 'security_group')
+        rule = dict(rule)
+        remote = rule.pop('remote_group', None)  # OS::Neutron::SecurityGroupRule
+        if remote:
+            rule['remote_group_id'] = self._lookup(self.groups, remote,
+                                                   'security_group').id
+            rule['remote_mode'] = 'remote_group_id'
         r = group.add_rule(rule)
         self.backend.rules_changed(self)
         return r

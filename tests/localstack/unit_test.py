@@ -191,6 +191,15 @@ class SecurityGroups(unittest.TestCase):
         self.assertIn('ip saddr 10.0.0.0/8 meta l4proto icmp accept', text)
         self.assertNotIn('chain egress', text)  # Neutron's default egress
 
+    def test_a_rule_resource_whose_remote_is_a_group(self):
+        path = os.path.join(HERE, 'templates', 'rule_resource.yaml')
+        stack = ENGINE.load(path, {}, 'rules')
+        c = cloud.Cloud(Recorder())
+        heat_create.StackCreator(c, lambda t: None).create(stack)
+        (g,) = c.groups.values()
+        self.assertIn('ip saddr { 10.5.0.2 } tcp dport 29500-29600 accept',
+                      secgroup.ruleset([g], c.groups))
+
     def test_a_group_with_no_members_yet_allows_no_one(self):
         g = cloud.SecurityGroup('sg')
         g.add_rule({'direction': 'ingress', 'remote_mode': 'remote_group_id'})
