@@ -29,8 +29,9 @@ class DownloadError(Exception):
 
 
 def git(*args, cwd=None):
-    proc = subprocess.run(['git'] + list(args), cwd=cwd, capture_output=True,
-                          text=True)
+    # The checkout may belong to another user than root: read it anyway.
+    proc = subprocess.run(['git', '-c', 'safe.directory=*'] + list(args),
+                          cwd=cwd, capture_output=True, text=True)
     if proc.returncode != 0:
         raise DownloadError('git %s: %s' % (' '.join(args),
                                             proc.stderr.strip()))
