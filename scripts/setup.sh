@@ -14,8 +14,12 @@ packages=(
 )
 # Tests: GoogleTest, Heat's own template validator, shell linting, python for
 # the command-job test script, PyTorch for samples/repo_job/train.py, clang with its libFuzzer and sanitizer
-# runtimes for the bounded fuzz run (scripts/fuzz.sh).
-test_packages=(libgtest-dev python3 python3-venv python3-heat python3-configobj python3-torch shellcheck clang libclang-rt-14-dev)
+# runtimes for the bounded fuzz run (scripts/fuzz.sh); scripts/localstack's
+# namespaces, bridges, firewall, mounts and throwaway CA (iproute2, nftables,
+# util-linux, openssl, curl for the nodes' signals), and python3-pip, which
+# the boot scripts install (localstack's nodes install only what the host has).
+test_packages=(libgtest-dev python3 python3-venv python3-heat python3-configobj python3-torch shellcheck clang libclang-rt-14-dev
+  iproute2 nftables util-linux mount openssl curl python3-pip)
 
 want=("${packages[@]}")
 if [[ "${1:-}" == "--with-tests" ]]; then want+=("${test_packages[@]}"); fi

@@ -1,0 +1,119 @@
+"""Helpers for tests that deploy through scripts/localstack.
+
+    import localstack_run as ls
+    ls.skip_unless_possible()               # exit 77 with the reason
+    template = ls.compile_dml(dmlc, 'samples/mnist.dml', workdir)
+    rc, stack = ls.create(template, ['--parameter', 'workers=1'], workdir)
+    ls.check(stack['stack_status'] == 'CREATE_COMPLETE', 'status', stack)
+
+`create` runs `scripts/localstack create TEMPLATE --json --log-dir ...` and
+returns its exit status and its JSON (what `openstack stack show` shows, plus
+events and nodes); the event lines go to stderr, so CTest shows them.
+"""
+import json
+import os
+import re
+import shutil
+import subprocess
+import sys
+import time
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+ROOT = os.path.dirname(os.path.dirname(HERE))
+LOCALSTACK = os.path.join(ROOT, 'scripts', 'localstack')
+SKIP = 77
+
+
+def skip(reason):
+    print('skipped: ' + reason)
+    sys.exit(SKIP)
+
+
+def skip_unless_possible():
+    """Root, network/mount/PID namespaces, overlayfs, nftables, Heat."""
+    if os.geteuid() != 0:
+        skip('localstack needs root')
+    for tool in ('ip', 'unshare', 'nft', 'openssl', 'git'):
+        if shutil.which(tool) is None:
+            skip('%s is not installed (scripts/setup.sh --with-tests)' % tool)
+    if subprocess.run(['/usr/bin/python3', '-c', 'import heat'],
+                      capture_output=True).returncode != 0:
+        skip('python3-heat is not installed')
+    if 'overlay' not in open('/proc/filesystems').read():
+        skip('the kernel has no overlayfs')
+    probe = 'dmlls-probe-%d' % os.getpid()
+    made = subprocess.run(['ip', 'netns', 'add', probe], capture_output=True)
+    if made.returncode != 0:
+        skip('cannot create a network namespace: %s'
+             % made.stderr.decode().strip())
+    try:
+        ok = subprocess.run(
+            ['ip', 'netns', 'exec', probe, 'unshare', '--mount', '--uts',
+             '--ipc', '--pid', '--fork', 'nft', 'list', 'ruleset'],
+            capture_output=True)
+        if ok.returncode != 0:
+            skip('cannot use mount/PID namespaces or nftables: %s'
+                 % ok.stderr.decode().strip())
+    finally:
+        subprocess.run(['ip', 'netns', 'del', probe], capture_output=True)
+
+
+def check(condition, what, stack=None):
+    if condition:
+        print('ok: ' + what)
+        return
+    print('FAILED: ' + what)
+    if stack is not None:
+        print(json.dumps({k: v for k, v in stack.items() if k != 'events'},
+                         indent=2))
+    sys.exit(1)
+
+
+def compile_dml(dmlc, dml, workdir, edits=()):
+    """dmlc build DML (after EDITS: (regex, replacement) on its text)."""
+    os.makedirs(workdir, exist_ok=True)
+    text = open(dml).read()
+    for pattern, repl in edits:
+        text, n = re.subn(pattern, repl, text)
+        check(n > 0, 'edit %r applies to %s' % (pattern, dml))
+    source = os.path.join(workdir, os.path.basename(dml))
+    with open(source, 'w') as f:
+        f.write(text)
+    out = os.path.join(workdir, 'out')
+    subprocess.run([os.path.abspath(dmlc), 'build', source, '-o', out],
+                   check=True)
+    stem = os.path.basename(dml).rsplit('.', 1)[0]
+    return os.path.join(out, stem + '.heat.yaml')
+
+
+def create(template, args, workdir, timeout=1800):
+    """(exit status, JSON result) of `localstack create`."""
+    log_dir = os.path.join(workdir, 'logs')
+    cmd = [LOCALSTACK, 'create', template, '--json', '--log-dir', log_dir,
+           '--timeout', str(timeout)] + list(args)
+    print('+ ' + ' '.join(cmd), flush=True)
+    started = time.monotonic()
+    proc = subprocess.run(cmd, stdout=subprocess.PIPE, timeout=timeout + 120)
+    print('localstack ran %.0f s, exit status %d'
+          % (time.monotonic() - started, proc.returncode), flush=True)
+    try:
+        stack = json.loads(proc.stdout)
+    except ValueError:
+        print(proc.stdout.decode('utf-8', 'replace'))
+        check(False, 'localstack printed JSON')
+    return proc.returncode, stack
+
+
+def output(stack, key):
+    for o in stack['outputs']:
+        if o['output_key'] == key:
+            return o.get('output_value')
+    return None
+
+
+def console(stack, node):
+    for n in stack.get('nodes', []):
+        if n['name'] == node:
+            with open(os.path.join(n['log_dir'], 'console.log'), 'rb') as f:
+                return f.read().decode('utf-8', 'replace')
+    return ''
