@@ -2,7 +2,7 @@
 
 #include <cstdlib>
 
-#include <glog/logging.h>
+#include "runtime/dist/torch_compat.h"
 
 namespace dml::dist {
 
@@ -30,7 +30,7 @@ World JoinWorld(const WorldOptions& options) {
 
 void QuietLibraryLogging() {
   if (std::getenv("DML_VERBOSE") != nullptr) return;
-  FLAGS_minloglevel = google::GLOG_FATAL;
+  torch_compat::QuietLogging();
 }
 
 }  // namespace dml::dist

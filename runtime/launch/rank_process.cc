@@ -129,6 +129,12 @@ int Run(const RankOptions& options, std::string* error) {
     world_options.rendezvous.expected_locations = RankLocations(nodes);
     world_options.interface = interface.interface.name;
     world_options.collective_timeout = Millis(plan.timeouts.collective_s);
+    // Which NIC the ranks talk over, and why: a stack's log shows that its
+    // traffic took the private network, not loopback or a public address.
+    std::cout << fmt::format("dmlrun: rank {} on node {}: interface {} ({}), chosen by subnet {}\n", rank,
+                             node.node_rank, interface.interface.name, interface.interface.address,
+                             plan.cluster.subnet)
+              << std::flush;
     world = dist::JoinWorld(world_options);
     if (!world.ok()) {
       *error = world.error;
