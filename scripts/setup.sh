@@ -14,8 +14,10 @@ packages=(
 )
 # Tests: GoogleTest, Heat's own template validator, shell linting, python for
 # the command-job test script, clang with its libFuzzer and sanitizer
-# runtimes for the bounded fuzz run (scripts/fuzz.sh).
-test_packages=(libgtest-dev python3 python3-venv python3-heat python3-configobj shellcheck clang libclang-rt-14-dev)
+# runtimes for the bounded fuzz run (scripts/fuzz.sh), and what
+# scripts/package.sh needs to build the Debian packages (dpkg-shlibdeps, file).
+test_packages=(libgtest-dev python3 python3-venv python3-heat python3-configobj shellcheck clang libclang-rt-14-dev
+               dpkg-dev file)
 
 want=("${packages[@]}")
 if [[ "${1:-}" == "--with-tests" ]]; then want+=("${test_packages[@]}"); fi
