@@ -5,6 +5,7 @@
 #include <gtest/gtest.h>
 #include <yaml-cpp/yaml.h>
 
+#include "compiler/emit/boot_install.h"
 #include "compiler/emit/boot_script.h"
 #include "compiler/emit/heat_emitter.h"
 #include "runtime/plan/plan_yaml.h"
@@ -243,6 +244,19 @@ TEST(EmitTemplate, DebRuntimeIsCheckedAndPowerOffIsAnOption) {
   EXPECT_NE(script.find("sha256sum --check --strict"), std::string::npos);
   EXPECT_EQ(script.find("git clone"), std::string::npos);
   EXPECT_NE(script.find("  DML_POWER_OFF=0\n"), std::string::npos);
+}
+
+// The master serves the runtime on a port of its own, never the store's.
+TEST(EmitTemplate, RuntimeIsServedBesideTheStorePort) {
+  ir::Deployment d = MakeDeployment({});
+  EXPECT_NE(EmitHeat(d).boot_scripts[1].second.find(
+                "  DML_RUNTIME_PORT=" + std::to_string(kRuntimeServePort) + "\n"),
+            std::string::npos);
+  d.plan.cluster.port = kRuntimeServePort;
+  for (const auto& [group, script] : EmitHeat(d).boot_scripts) {
+    EXPECT_NE(script.find("  DML_RUNTIME_PORT=" + std::to_string(kRuntimeServePort + 1) + "\n"),
+              std::string::npos) << group;
+  }
 }
 
 TEST(EmitTemplate, PreinstalledRuntimeIsCheckedNotInstalled) {
