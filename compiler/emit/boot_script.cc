@@ -7,20 +7,12 @@
 #include <utility>
 #include <vector>
 
+#include "compiler/emit/boot_install.h"
 #include "compiler/emit/shell_quote.h"
 #include "runtime/plan/plan_yaml.h"
 
 namespace dml::emit {
 namespace {
-
-// Debian/Ubuntu packages that dmlrun is built from on a node (kGit), and that
-// its jobs use (the dataset, OpenBLAS in place of reference BLAS, and venv:
-// command jobs install their requirements into a virtual environment, as
-// Debian's system Python refuses pip installs).
-constexpr std::string_view kGitBuildPackages =
-    "antlr4 libantlr4-runtime-dev libyaml-cpp-dev libfmt-dev libtorch-dev "
-    "libgloo-dev libcli11-dev nlohmann-json3-dev zlib1g-dev "
-    "libopenblas0-openmp git cmake g++ dataset-fashion-mnist python3-pip python3-venv";
 
 constexpr std::string_view kPlanTerminator = "DML_PLAN_EOF";
 constexpr std::string_view kHeatValuesTerminator = "DML_HEAT_VALUES_EOF";
@@ -132,53 +124,6 @@ export DEBIAN_FRONTEND=noninteractive
 dml_apt() {
   apt-get -o DPkg::Lock::Timeout=600 -q -y "$@"
 }
-)bash";
-
-constexpr std::string_view kInstallGit = R"bash(
-DML_STEP='installing the packages dmlrun is built from'
-dml_apt update
-dml_apt install --no-install-recommends @PACKAGES@
-
-DML_STEP='fetching the dml source'
-DML_SRC=/opt/dml/src
-rm -rf "$DML_SRC"
-mkdir -p "$DML_SRC"
-if [[ $DML_RUNTIME_REF =~ ^[0-9a-f]{40}$ ]]; then
-  # A commit id: clone --branch takes only branches and tags.
-  git -C "$DML_SRC" init -q
-  git -C "$DML_SRC" fetch -q --depth 1 -- "$DML_RUNTIME_URL" "$DML_RUNTIME_REF"
-  git -C "$DML_SRC" checkout -q FETCH_HEAD
-elif [[ -n $DML_RUNTIME_REF ]]; then
-  git clone -q --depth 1 --branch="$DML_RUNTIME_REF" -- "$DML_RUNTIME_URL" "$DML_SRC"
-else
-  git clone -q --depth 1 -- "$DML_RUNTIME_URL" "$DML_SRC"
-fi
-
-DML_STEP='building dmlrun'
-cmake -S "$DML_SRC" -B "$DML_SRC/build" -DCMAKE_BUILD_TYPE=Release -DDML_BUILD_TESTS=OFF
-cmake --build "$DML_SRC/build" --target dmlrun -j "$(nproc)"
-DML_BIN=$(find "$DML_SRC/build" -type f -name dmlrun -perm -u+x -print -quit)
-if [[ -z $DML_BIN ]]; then
-  echo "dml: the build of $DML_RUNTIME_URL made no dmlrun" >&2
-  exit 1
-fi
-install -m 0755 "$DML_BIN" /usr/local/bin/dmlrun
-)bash";
-
-constexpr std::string_view kInstallDeb = R"bash(
-DML_STEP='downloading the dml runtime package'
-dml_apt update
-dml_apt install --no-install-recommends ca-certificates curl
-mkdir -p /var/cache/dml
-DML_DEB=/var/cache/dml/dml-runtime.deb
-curl --fail --silent --show-error --location --retry 5 --retry-connrefused \
-  --output "$DML_DEB" --url "$DML_RUNTIME_URL"
-
-DML_STEP='checking the sha256 of the dml runtime package'
-printf '%s  %s\n' "$DML_RUNTIME_SHA256" "$DML_DEB" | sha256sum --check --strict -
-
-DML_STEP='installing the dml runtime package'
-dml_apt install "$DML_DEB"
 )bash";
 
 constexpr std::string_view kRun = R"bash(
@@ -319,8 +264,8 @@ std::string RenderBootScript(const ir::Deployment& deployment,
                              const ir::NodeGroup& group,
                              const std::string& plan_text,
                              const HeatTokens& tokens) {
-  const ir::RuntimeSource& runtime = deployment.runtime;
-  const bool git = runtime.kind == ir::RuntimeSource::Kind::kGit;
+  // groups[0] is the master's group, of one node (sema splits a larger one).
+  const bool master = &group == &deployment.groups.front();
   const long job_timeout_s = std::lround(std::ceil(deployment.plan.timeouts.job_s));
 
   std::string script =
@@ -339,9 +284,7 @@ std::string RenderBootScript(const ir::Deployment& deployment,
   script += Assign("DML_PLAN_FILE", ShellQuote(NodePlanPath(deployment.name)));
   script += Assign("DML_JOB_TIMEOUT_S", std::to_string(job_timeout_s));
   script += Assign("DML_POWER_OFF", deployment.power_off ? "1" : "0");
-  script += Assign("DML_RUNTIME_URL", ShellQuote(runtime.url));
-  script += git ? Assign("DML_RUNTIME_REF", ShellQuote(runtime.ref))
-                : Assign("DML_RUNTIME_SHA256", ShellQuote(runtime.sha256));
+  script += InstallAssignments(deployment, master);
   script += "}\n";
   script += HeatValues(deployment, tokens);
 
@@ -350,9 +293,7 @@ std::string RenderBootScript(const ir::Deployment& deployment,
   ReplaceAll(reporting, "@RANK@", RankComputation(deployment, group));
   script += reporting;
 
-  std::string install(git ? kInstallGit : kInstallDeb);
-  ReplaceAll(install, "@PACKAGES@", kGitBuildPackages);
-  script += install;
+  script += InstallSection(deployment, master);
   script += DatasetCheck(deployment);
 
   // A quoted here-document: the shell expands nothing in the plan. Its

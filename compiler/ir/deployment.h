@@ -90,10 +90,12 @@ struct NodeGroup {
   std::optional<Value> reservation;
 };
 
-// How the runtime reaches a node. kGit: clone `url` at `ref` and build it
-// with the distribution's packages; kDeb: download `url`, check `sha256`, install.
+// How the runtime reaches the nodes. kGit: the master clones `url` at `ref`
+// and builds a package of dmlrun; kDeb: the master downloads `url` and
+// checks `sha256`; either way the master installs the package and serves it
+// to the workers. kPreinstalled: the image has dmlrun; nothing is installed.
 struct RuntimeSource {
-  enum class Kind { kGit, kDeb };
+  enum class Kind { kGit, kDeb, kPreinstalled };
   Kind kind = Kind::kGit;
   std::string url;
   std::string ref;

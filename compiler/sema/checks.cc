@@ -36,6 +36,25 @@ void CheckProcsAgainstFlavor(const GroupShape& group, diag::DiagnosticSink& sink
                {}, {}});
 }
 
+// A preinstalled runtime is already on the image: a `url`, `ref` or
+// `sha256` would name something no node fetches, so it is an error rather
+// than silently ignored.
+void CheckPreinstalledRuntime(const Value& runtime, diag::DiagnosticSink& sink) {
+  const FieldValue* source = runtime.FieldEntry("source");
+  for (const char* field : {"url", "ref", "sha256"}) {
+    const FieldValue* entry = runtime.FieldEntry(field);
+    if (entry == nullptr) continue;
+    std::vector<diag::Note> notes;
+    if (source != nullptr) notes.push_back({source->name_range, "the source is set here"});
+    sink.Report({diag::Kind::conflicting_fields, entry->name_range,
+                 std::string("a `preinstalled` runtime takes no `") + field +
+                     "`: the nodes' image already has dmlrun",
+                 notes,
+                 {"remove it, or use `source = git` (build on the master) or `source = deb` "
+                  "(install a package)"}});
+  }
+}
+
 // The first group's first node is the master: the group has at least one
 // node, and a count fixed when dmlc compiles (the plan is written then).
 void CheckFirstGroup(const ClusterShape& shape, diag::DiagnosticSink& sink) {
@@ -161,6 +180,7 @@ void CheckCluster(const Value& cluster, diag::DiagnosticSink& sink) {
   CheckRepoUrl(runtime->Field("url"), "runtime url", sink);
   CheckRuntimeText(*runtime, sink);
   const Value* source = runtime->Field("source");
+  if (source && source->text == "preinstalled") CheckPreinstalledRuntime(*runtime, sink);
   if (!source || source->text != "deb") return;
   for (const char* field : {"url", "sha256"}) {
     if (runtime->FieldEntry(field) == nullptr) {

@@ -151,15 +151,17 @@ void LowerGroups(const LowerInput& input, const ClusterShape& shape, HeatParams&
 ir::RuntimeSource LowerRuntime(const Value& cluster) {
   const Value& runtime = Get(cluster, "runtime");
   ir::RuntimeSource out;
-  out.kind = Get(runtime, "source").text == "deb" ? ir::RuntimeSource::Kind::kDeb
-                                                   : ir::RuntimeSource::Kind::kGit;
+  const std::string& source = Get(runtime, "source").text;
+  out.kind = source == "deb"            ? ir::RuntimeSource::Kind::kDeb
+             : source == "preinstalled" ? ir::RuntimeSource::Kind::kPreinstalled
+                                        : ir::RuntimeSource::Kind::kGit;
   const Value* url = runtime.Field("url");
   const Value* ref = runtime.Field("ref");
   const Value* sha = runtime.Field("sha256");
   if (out.kind == ir::RuntimeSource::Kind::kGit) {
     out.url = url ? url->text : defaults::kRuntimeGitUrl;
     out.ref = ref ? ref->text : defaults::RuntimeGitRef();
-  } else {
+  } else if (out.kind == ir::RuntimeSource::Kind::kDeb) {
     out.url = url ? url->text : "";
     out.sha256 = sha ? sha->text : "";
   }

@@ -61,7 +61,8 @@ Schema MakeNodes(const char* name, const char* doc, NodesKind kind) {
 Schema MakeRuntime() {
   return {"runtime", "How the dml runtime gets onto every node.", {
       Field("source", EnumOf("runtime_source")).Default(EnumValue("runtime_source", "git"))
-          .Doc("git: clone and build on the node; deb: download a package and install it"),
+          .Doc("git: the master clones and builds a package; deb: the master downloads a package; "
+               "the master installs it and serves it to the workers. preinstalled: the image has dmlrun"),
       Field("url", StringType())
           .DefaultDoc(std::string("\"") + defaults::kRuntimeGitUrl + "\" for git; required for deb")
           .Doc("the https URL of the repository or the .deb"),

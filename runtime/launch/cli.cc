@@ -3,10 +3,12 @@
 #include <iostream>
 
 #include <CLI/CLI.hpp>
+#include <nlohmann/json.hpp>
 
 #include "runtime/launch/exit_codes.h"
 #include "runtime/launch/launcher.h"
 #include "runtime/launch/rank_process.h"
+#include "runtime/plan/plan.h"
 
 namespace dml::launch {
 namespace {
@@ -40,6 +42,26 @@ void AddJobFlags(CLI::App& command, LaunchOptions& options) {
                      "train.checkpoint.dir");
 }
 
+// What `--version` prints: the release and the plan versions this dmlrun
+// reads, which a node checks against its plan before it runs a preinstalled
+// dmlrun.
+std::string VersionText() {
+  return std::string("dmlrun ") + DML_VERSION + " (reads plan version " +
+         std::to_string(plan::kPlanVersion) + ")";
+}
+
+int PrintVersion(bool json) {
+  if (json) {
+    nlohmann::json out = {{"name", "dmlrun"},
+                          {"version", DML_VERSION},
+                          {"plan_versions", {plan::kPlanVersion}}};
+    std::cout << out.dump() << "\n";
+  } else {
+    std::cout << VersionText() << "\n";
+  }
+  return kExitSuccess;
+}
+
 }  // namespace
 
 int RunCli(int argc, char** argv) {
@@ -47,6 +69,13 @@ int RunCli(int argc, char** argv) {
                "program with torchrun's environment"};
   app.footer(kExitCodeHelp);
   app.require_subcommand(1);
+  app.set_version_flag("--version", VersionText());
+
+  bool version_json = false;
+  CLI::App* version = app.add_subcommand(
+      "version", "Print the release and the launch plan versions this dmlrun reads");
+  version->add_flag("--json", version_json,
+                    "As JSON: {\"name\", \"version\", \"plan_versions\": [...]}");
 
   LaunchOptions node_options;
   CLI::App* node = app.add_subcommand(
@@ -84,11 +113,14 @@ int RunCli(int argc, char** argv) {
     return app.exit(help);
   } catch (const CLI::CallForAllHelp& help) {
     return app.exit(help);
+  } catch (const CLI::CallForVersion& shown) {
+    return app.exit(shown);
   } catch (const CLI::ParseError& error) {
     app.exit(error);
     return kExitUsage;
   }
 
+  if (*version) return PrintVersion(version_json);
   if (*rank) return RunRank(rank_options);
   return Launch(*node ? node_options : local_options);
 }

@@ -24,7 +24,7 @@ import yaml
 
 import heat_render
 
-PATHS = ["/var/log/dml", "/var/cache/dml", "/var/lib/dml", "/etc/dml", "/opt/dml", "/usr/local/bin/dmlrun"]
+PATHS = ["/var/log/dml", "/var/cache/dml", "/var/lib/dml", "/etc/dml", "/opt/dml"]
 # The plan field each text param goes into (hostile.dml).
 FIELD_OF = {"org": "command.repo", "branch": "command.ref", "note": "command.args[0]"}
 LOGGING_STUBS = ["apt-get", "git", "shutdown", "systemctl", "poweroff", "curl", "dpkg"]
@@ -40,12 +40,11 @@ def make_stubs(bin_dir, log):
     os.makedirs(bin_dir)
     for name in LOGGING_STUBS:
         stub(os.path.join(bin_dir, name), f'echo "{name} $*" >> {log}\nexit 0\n')
-    # cmake --build leaves an executable dmlrun in the build tree.
-    stub(os.path.join(bin_dir, "cmake"),
-         f'echo "cmake $*" >> {log}\n'
-         'if [[ $1 == --build ]]; then printf "#!/bin/sh\\n" > "$2/dmlrun"; chmod +x "$2/dmlrun"; fi\n'
-         'if [[ $1 == -S ]]; then mkdir -p "$4"; fi\nexit 0\n')
-    stub(os.path.join(bin_dir, "dmlrun"), f'echo "dmlrun $*" >> {log}\ncp "$2" {log}.plan\nexit 0\n')
+    # The image's dmlrun (runtime { source = preinstalled }): says which plan
+    # versions it reads, and keeps the plan a node runs.
+    stub(os.path.join(bin_dir, "dmlrun"),
+         'if [[ $1 == version ]]; then echo \'{"plan_versions": [1]}\'; exit 0; fi\n'
+         f'echo "dmlrun $*" >> {log}\ncp "$2" {log}.plan\nexit 0\n')
     stub(os.path.join(bin_dir, heat_render.NOTIFY_STAND_IN),
          f'while [[ $# -gt 0 ]]; do\n  if [[ $1 == --data-binary ]]; then printf "%s\\n" "$2" >> {log}.signals; fi\n'
          '  shift\ndone\n')
@@ -54,7 +53,6 @@ def make_stubs(bin_dir, log):
 def run_node(script, work):
     for path in PATHS:
         script = script.replace(path, work + path)
-    os.makedirs(os.path.join(work, "usr/local/bin"))
     log = os.path.join(work, "log")
     make_stubs(os.path.join(work, "bin"), log)
     path = os.path.join(work, "boot.sh")

@@ -9,6 +9,7 @@
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
 
+#include "compiler/emit/boot_install.h"
 #include "compiler/emit/heat_emitter.h"
 #include "runtime/plan/plan_yaml.h"
 #include "tests/emit/emit_test_util.h"
@@ -24,8 +25,10 @@ using test_util::ReplaceAll;
 using test_util::RunCommand;
 using test_util::WriteFile;
 
-// What the stand-in curl downloads as the runtime package.
+// What the stand-in curl downloads as the runtime package, and what the
+// stand-in scripts/package.sh of a git checkout builds.
 constexpr const char* kDebContent = "dml-runtime-stub";
+constexpr const char* kBuiltDebContent = "dml-built-stub";
 
 struct NodeRun {
   int status = -1;
@@ -34,17 +37,43 @@ struct NodeRun {
   std::string plan;         // the plan file the node wrote
   bool powered_off = false;
   std::string output;
+  std::string dir;           // the sandbox: its files stay for the test to read
+  std::string apt_log;       // one line per apt-get call
+  std::string curl_log;      // one URL per curl call
+  std::string served_args;   // python3 -m http.server's arguments; empty if none ran
+  std::string serve_dir;     // what the master serves
+  std::string package_args;  // scripts/package.sh's arguments; empty if not run
 };
 
 struct Stubs {
   int apt_status = 0;
   int dmlrun_status = 0;
   std::string node_index;  // empty: the node's real index
+  // What a worker's curl finds at the master: this directory's files; with
+  // master_answers and no directory, a package of kDebContent and its sha256.
+  bool master_answers = true;
+  std::string master_dir;
+  // A preinstalled dmlrun: what `dmlrun version --json` lists, and whether
+  // the image has every package the job needs (dpkg-query).
+  std::string plan_versions = "[1]";
+  bool image_has_job_packages = true;
 };
 
 void WriteStub(const std::string& path, const std::string& body) {
   WriteFile(path, "#!/bin/bash\n" + body);
   std::filesystem::permissions(path, std::filesystem::perms::owner_all);
+}
+
+std::string Sha256Of(const std::string& text) {
+  return RunCommand("printf '%s' '" + text + "' | sha256sum").output.substr(0, 64);
+}
+
+// A directory as the master serves it: the package and its sha256.
+std::string ServedDir(const std::string& name, const std::string& content) {
+  const std::string dir = MakeTempDir("served_" + name);
+  WriteFile(dir + "/dml-runtime.deb", content);
+  WriteFile(dir + "/dml-runtime.deb.sha256", Sha256Of(content) + "  dml-runtime.deb\n");
+  return dir;
 }
 
 // Runs group `group` of `d` as node `index` of its group, in a sandbox where
@@ -54,13 +83,46 @@ NodeRun RunNode(const ir::Deployment& d, size_t group, int index, const Stubs& s
   const std::string dir = MakeTempDir("run_" + name);
   const std::string bin = dir + "/bin";
   std::filesystem::create_directories(bin);
-  WriteStub(bin + "/apt-get", "echo \"apt-get $*\"; exit " + std::to_string(stubs.apt_status) + "\n");
+  std::string master_dir = stubs.master_dir;
+  if (stubs.master_answers && master_dir.empty()) master_dir = ServedDir(name, kDebContent);
+  WriteStub(bin + "/apt-get", "echo \"apt-get $*\" | tee -a " + dir + "/apt_log\nexit " +
+                                  std::to_string(stubs.apt_status) + "\n");
+  // Downloads from https get kDebContent; from the master (http), the
+  // file of master_dir: curl's exit status 22 (HTTP 404) when it is not
+  // there, 7 (no connection) when no master answers.
   WriteStub(bin + "/curl",
-            "while [[ $# -gt 0 ]]; do [[ $1 == --output ]] && out=$2; shift; done\n"
+            "while [[ $# -gt 0 ]]; do\n"
+            "  [[ $1 == --output ]] && out=$2\n  [[ $1 == --url ]] && url=$2\n  shift\ndone\n"
+            "echo \"$url\" >> " + dir + "/curl_log\n"
+            "if [[ $url == http://* ]]; then\n"
+            "  master='" + master_dir + "'\n"
+            "  [[ -n $master ]] || exit 7\n"
+            "  [[ -f $master/${url##*/} ]] || exit 22\n"
+            "  cp \"$master/${url##*/}\" \"$out\"\n  exit 0\nfi\n"
             "printf '%s' '" + std::string(kDebContent) + "' > \"$out\"\n");
-  WriteStub(bin + "/dmlrun", "echo \"$*\" > " + dir + "/dmlrun_args\n"
+  WriteStub(bin + "/dmlrun", "if [[ $1 == version ]]; then\n"
+                             "  echo '{\"name\": \"dmlrun\", \"plan_versions\": " + stubs.plan_versions + "}'\n"
+                             "  exit 0\nfi\n"
+                             "echo \"$*\" > " + dir + "/dmlrun_args\n"
                              "echo 'epoch 1: test accuracy 0.8512'\n"
                              "exit " + std::to_string(stubs.dmlrun_status) + "\n");
+  WriteStub(bin + "/dpkg-query", stubs.image_has_job_packages ? "printf 'install ok installed'\n"
+                                                              : "exit 1\n");
+  // python3 -m http.server records its arguments and pid, then waits to be
+  // stopped; anything else is Debian's python3 (dml_signal uses it).
+  WriteStub(bin + "/python3", "if [[ $1 == -m && $2 == http.server ]]; then\n"
+                              "  echo \"$*\" > " + dir + "/served_args\n"
+                              "  echo $$ > " + dir + "/server_pid\n  exec sleep 600\nfi\n"
+                              "exec /usr/bin/python3 \"$@\"\n");
+  // git clone/fetch leaves a checkout whose scripts/package.sh "builds" a
+  // package of kBuiltDebContent into --out.
+  WriteStub(bin + "/package.sh",
+            "echo \"$*\" > " + dir + "/package_args\n"
+            "while [[ $# -gt 0 ]]; do [[ $1 == --out ]] && out=$2; shift; done\n"
+            "mkdir -p \"$out\"\nprintf '%s' '" + std::string(kBuiltDebContent) +
+                "' > \"$out/dmlrun_0.1.0_amd64.deb\"\n");
+  WriteStub(bin + "/git", "if [[ $1 == -C ]]; then dest=$2; else dest=${*: -1}; fi\n"
+                          "mkdir -p \"$dest/scripts\"\ncp " + bin + "/package.sh \"$dest/scripts/\"\n");
   WriteStub(bin + "/shutdown", "touch " + dir + "/powered_off\n");
   WriteStub(bin + "/systemctl", "touch " + dir + "/powered_off\n");
   WriteStub(bin + "/notify",
@@ -90,6 +152,12 @@ NodeRun RunNode(const ir::Deployment& d, size_t group, int index, const Stubs& s
   run.dmlrun_args = ReadFile(dir + "/dmlrun_args");
   run.plan = ReadFile(dir + "/etc/dml/" + d.name + ".plan.yaml");
   run.powered_off = std::filesystem::exists(dir + "/powered_off");
+  run.dir = dir;
+  run.apt_log = ReadFile(dir + "/apt_log");
+  run.curl_log = ReadFile(dir + "/curl_log");
+  run.served_args = ReadFile(dir + "/served_args");
+  run.serve_dir = dir + "/var/cache/dml/serve";
+  run.package_args = ReadFile(dir + "/package_args");
   return run;
 }
 
@@ -100,8 +168,7 @@ ir::Deployment DebDeployment(bool power_off) {
   spec.workers = 3;
   spec.workers_from_param = true;
   spec.power_off = power_off;
-  const auto sum = RunCommand("printf '%s' '" + std::string(kDebContent) + "' | sha256sum");
-  spec.sha256 = sum.output.substr(0, 64);
+  spec.sha256 = Sha256Of(kDebContent);
   return MakeDeployment(spec);
 }
 
@@ -214,6 +281,183 @@ TEST(EmitBootScript, ADifferentDatasetFileFailsTheNodeBeforeTheJob) {
   // The reason names the file and both digests.
   EXPECT_NE(reason.find("t10k-labels-idx1-ubyte.gz has sha256 "), std::string::npos) << reason;
   EXPECT_NE(reason.find("as the .dml file says"), std::string::npos) << reason;
+  EXPECT_TRUE(run.dmlrun_args.empty());
+}
+
+// ---- the runtime reaches the nodes once per cluster ----
+
+ir::Deployment GitDeployment() {
+  DeploymentSpec spec;
+  spec.workers = 2;
+  return MakeDeployment(spec);
+}
+
+// The stand-in http.server is stopped once the boot script has ended.
+bool ServerStopsAfterTheScript(const NodeRun& run) {
+  std::string pid = ReadFile(run.dir + "/server_pid");
+  while (!pid.empty() && pid.back() == '\n') pid.pop_back();
+  if (pid.empty()) return false;
+  return RunCommand("for i in $(seq 50); do kill -0 " + pid +
+                    " 2>/dev/null || exit 0; sleep 0.2; done; kill " + pid + "; exit 1")
+             .status == 0;
+}
+
+// The apt-get lines that install something.
+std::vector<std::string> InstallLines(const std::string& apt_log) {
+  std::vector<std::string> lines;
+  std::istringstream in(apt_log);
+  for (std::string line; std::getline(in, line);) {
+    if (line.find(" install ") != std::string::npos) lines.push_back(line);
+  }
+  return lines;
+}
+
+TEST(EmitBootScript, MasterBuildsThePackageFromGitAndServesItWithItsSha256) {
+  const ir::Deployment d = GitDeployment();
+  const NodeRun run = RunNode(d, 0, 0, {}, "git_master");
+  EXPECT_EQ(run.status, 0) << run.output;
+  ASSERT_EQ(run.signals.size(), 1u) << run.output;
+  EXPECT_EQ(run.signals[0]["status"], "SUCCESS");
+  EXPECT_NE(run.package_args.find("--runtime-only"), std::string::npos) << run.package_args;
+  // Served on the master's private address and the named port, from the start.
+  EXPECT_NE(run.served_args.find("--bind " + d.network.master_ip), std::string::npos) << run.served_args;
+  EXPECT_NE(run.served_args.find(" " + std::to_string(kRuntimeServePort)), std::string::npos)
+      << run.served_args;
+  EXPECT_EQ(ReadFile(run.serve_dir + "/dml-runtime.deb"), kBuiltDebContent);
+  EXPECT_EQ(ReadFile(run.serve_dir + "/dml-runtime.deb.sha256"),
+            Sha256Of(kBuiltDebContent) + "  dml-runtime.deb\n");
+  // The master installs what it built, with the job's packages.
+  const std::vector<std::string> installs = InstallLines(run.apt_log);
+  ASSERT_EQ(installs.size(), 2u) << run.apt_log;
+  EXPECT_NE(installs[0].find("libtorch-dev"), std::string::npos) << installs[0];
+  EXPECT_NE(installs[1].find("/var/cache/dml/dml-runtime.deb libopenblas0-openmp dataset-fashion-mnist"),
+            std::string::npos) << installs[1];
+  EXPECT_TRUE(ServerStopsAfterTheScript(run)) << "the master's http.server outlived its boot script";
+}
+
+TEST(EmitBootScript, WorkerFetchesThePackageFromTheMasterAndInstallsNoBuildTools) {
+  const ir::Deployment d = GitDeployment();
+  const NodeRun master = RunNode(d, 0, 0, {}, "git_master_for_worker");
+  ASSERT_EQ(master.status, 0) << master.output;
+  Stubs stubs;
+  stubs.master_dir = master.serve_dir;
+  const NodeRun run = RunNode(d, 1, 1, stubs, "worker_from_master");
+  EXPECT_EQ(run.status, 0) << run.output;
+  ASSERT_EQ(run.signals.size(), 1u) << run.output;
+  EXPECT_EQ(run.signals[0]["status"], "SUCCESS");
+  EXPECT_NE(run.curl_log.find("http://" + d.network.master_ip + ":" +
+                              std::to_string(kRuntimeServePort) + "/dml-runtime.deb\n"),
+            std::string::npos) << run.curl_log;
+  EXPECT_EQ(ReadFile(run.dir + "/var/cache/dml/dml-runtime.deb"), kBuiltDebContent);
+  const std::vector<std::string> installs = InstallLines(run.apt_log);
+  ASSERT_EQ(installs.size(), 1u) << run.apt_log;
+  for (const char* build_tool : {"-dev", "cmake", "g++", "make", "git", "dpkg-dev"}) {
+    EXPECT_EQ(installs[0].find(build_tool), std::string::npos) << build_tool << " in " << installs[0];
+  }
+  EXPECT_NE(installs[0].find("--no-install-recommends"), std::string::npos) << installs[0];
+  EXPECT_NE(installs[0].find("/var/cache/dml/dml-runtime.deb"), std::string::npos) << installs[0];
+  EXPECT_TRUE(run.package_args.empty());
+  EXPECT_TRUE(run.served_args.empty());
+}
+
+TEST(EmitBootScript, WorkerFailsNamingTheStepWhenTheMasterNeverServes) {
+  ir::Deployment d = GitDeployment();
+  d.plan.timeouts.rendezvous_s = 2;
+  Stubs stubs;
+  stubs.master_answers = false;
+  const NodeRun run = RunNode(d, 1, 0, stubs, "no_master");
+  EXPECT_NE(run.status, 0);
+  ASSERT_EQ(run.signals.size(), 1u) << run.output;
+  EXPECT_EQ(run.signals[0]["status"], "FAILURE");
+  const std::string reason = run.signals[0]["reason"];
+  EXPECT_NE(reason.find("while fetching the dml runtime package from the master"), std::string::npos)
+      << reason;
+  EXPECT_NE(reason.find("no answer from the master at http://" + d.network.master_ip + ":" +
+                        std::to_string(kRuntimeServePort) + " for 2 s (the rendezvous timeout)"),
+            std::string::npos) << reason;
+  EXPECT_TRUE(run.dmlrun_args.empty());
+  EXPECT_TRUE(run.powered_off);
+}
+
+TEST(EmitBootScript, WorkerWaitsWhileTheMasterIsStillBuilding) {
+  ir::Deployment d = GitDeployment();
+  d.plan.timeouts.rendezvous_s = 2;
+  d.plan.timeouts.job_s = 5;
+  Stubs stubs;
+  stubs.master_dir = MakeTempDir("served_empty");  // up, but no package yet (404)
+  const NodeRun run = RunNode(d, 1, 0, stubs, "master_building");
+  ASSERT_EQ(run.signals.size(), 1u) << run.output;
+  const std::string reason = run.signals[0]["reason"];
+  // Past the rendezvous timeout, bounded by the job's.
+  EXPECT_NE(reason.find("had no package within the job's 5 s"), std::string::npos) << reason;
+}
+
+TEST(EmitBootScript, WorkerRefusesAPackageThatIsNotTheDebRuntimesSha256) {
+  // A deb runtime: the worker checks the digest from the .dml file, not the
+  // master's, so a different package with a matching .sha256 file fails.
+  Stubs stubs;
+  stubs.master_dir = ServedDir("other_deb", "some-other-package");
+  const NodeRun run = RunNode(DebDeployment(true), 1, 0, stubs, "deb_worker_bad");
+  ASSERT_EQ(run.signals.size(), 1u) << run.output;
+  EXPECT_EQ(run.signals[0]["status"], "FAILURE");
+  EXPECT_NE(run.signals[0]["reason"].get<std::string>().find("while checking the sha256"),
+            std::string::npos) << run.signals[0]["reason"];
+  EXPECT_TRUE(InstallLines(run.apt_log).empty()) << run.apt_log;
+}
+
+TEST(EmitBootScript, DebMasterDownloadsChecksAndServesThePackage) {
+  const NodeRun run = RunNode(DebDeployment(true), 0, 0, {}, "deb_master");
+  EXPECT_EQ(run.status, 0) << run.output;
+  EXPECT_NE(run.curl_log.find("https://example.org/dml.deb"), std::string::npos) << run.curl_log;
+  EXPECT_EQ(ReadFile(run.serve_dir + "/dml-runtime.deb"), kDebContent);
+  EXPECT_TRUE(run.package_args.empty());
+  EXPECT_TRUE(ServerStopsAfterTheScript(run));
+}
+
+ir::Deployment PreinstalledDeployment() {
+  ir::Deployment d = GitDeployment();
+  d.runtime = ir::RuntimeSource{};
+  d.runtime.kind = ir::RuntimeSource::Kind::kPreinstalled;
+  return d;
+}
+
+TEST(EmitBootScript, PreinstalledRuntimeOfThePlansVersionInstallsNothing) {
+  const ir::Deployment d = PreinstalledDeployment();
+  for (size_t group : {0u, 1u}) {
+    const NodeRun run = RunNode(d, group, 0, {}, "preinstalled_" + std::to_string(group));
+    EXPECT_EQ(run.status, 0) << run.output;
+    ASSERT_EQ(run.signals.size(), 1u) << run.output;
+    EXPECT_EQ(run.signals[0]["status"], "SUCCESS");
+    EXPECT_TRUE(run.apt_log.empty()) << run.apt_log;
+    EXPECT_TRUE(run.curl_log.empty()) << run.curl_log;
+    EXPECT_TRUE(run.served_args.empty());
+    EXPECT_FALSE(run.dmlrun_args.empty());
+  }
+}
+
+TEST(EmitBootScript, PreinstalledRuntimeInstallsOnlyTheJobPackagesTheImageLacks) {
+  Stubs stubs;
+  stubs.image_has_job_packages = false;
+  const NodeRun run = RunNode(PreinstalledDeployment(), 1, 0, stubs, "preinstalled_lacks");
+  EXPECT_EQ(run.status, 0) << run.output;
+  const std::vector<std::string> installs = InstallLines(run.apt_log);
+  ASSERT_EQ(installs.size(), 1u) << run.apt_log;
+  EXPECT_NE(installs[0].find("--no-install-recommends libopenblas0-openmp dataset-fashion-mnist"),
+            std::string::npos) << installs[0];
+}
+
+TEST(EmitBootScript, PreinstalledRuntimeOfAnotherPlanVersionFailsClearly) {
+  Stubs stubs;
+  stubs.plan_versions = "[2, 3]";
+  const NodeRun run = RunNode(PreinstalledDeployment(), 1, 0, stubs, "preinstalled_old");
+  EXPECT_NE(run.status, 0);
+  ASSERT_EQ(run.signals.size(), 1u) << run.output;
+  EXPECT_EQ(run.signals[0]["status"], "FAILURE");
+  const std::string reason = run.signals[0]["reason"];
+  EXPECT_NE(reason.find("while checking the preinstalled dmlrun"), std::string::npos) << reason;
+  EXPECT_NE(reason.find("reads plan version(s) 2 3, not this plan's version " +
+                        std::to_string(plan::kPlanVersion)),
+            std::string::npos) << reason;
   EXPECT_TRUE(run.dmlrun_args.empty());
 }
 

@@ -5,6 +5,7 @@
 #include <gtest/gtest.h>
 #include <yaml-cpp/yaml.h>
 
+#include "compiler/emit/boot_install.h"
 #include "compiler/emit/boot_script.h"
 #include "compiler/emit/heat_emitter.h"
 #include "runtime/plan/plan_yaml.h"
@@ -213,8 +214,16 @@ TEST(EmitTemplate, BootScriptsInstallWriteThePlanAndRunTheNode) {
     SCOPED_TRACE(group);
     EXPECT_EQ(script.rfind("#!/bin/bash\n", 0), 0u);
     EXPECT_NE(script.find("\nset -euo pipefail\n"), std::string::npos);
-    EXPECT_NE(script.find("git clone -q --depth 1 --branch="), std::string::npos);
-    EXPECT_NE(script.find("libtorch-dev libgloo-dev"), std::string::npos);
+    // The master builds the runtime; the workers fetch it from the master.
+    const bool master = group == "master";
+    EXPECT_EQ(script.find("git clone -q --depth 1 --branch=") != std::string::npos, master);
+    EXPECT_EQ(script.find("libtorch-dev libgloo-dev") != std::string::npos, master);
+    EXPECT_EQ(script.find("python3 -m http.server --bind \"$DML_MASTER_ADDR\"") != std::string::npos,
+              master);
+    EXPECT_EQ(script.find("DML_STEP='fetching the dml runtime package from the master'") !=
+                  std::string::npos,
+              !master);
+    EXPECT_NE(script.find("  DML_MASTER_ADDR='" + d.network.master_ip + "'\n"), std::string::npos);
     EXPECT_NE(script.find("  DML_PLAN_FILE='/etc/dml/mnist.plan.yaml'"), std::string::npos);
     EXPECT_NE(script.find("dmlrun node \"$DML_PLAN_FILE\" --node-rank \"$NODE_RANK\""),
               std::string::npos);
@@ -243,6 +252,33 @@ TEST(EmitTemplate, DebRuntimeIsCheckedAndPowerOffIsAnOption) {
   EXPECT_NE(script.find("sha256sum --check --strict"), std::string::npos);
   EXPECT_EQ(script.find("git clone"), std::string::npos);
   EXPECT_NE(script.find("  DML_POWER_OFF=0\n"), std::string::npos);
+}
+
+// The master serves the runtime on a port of its own, never the store's.
+TEST(EmitTemplate, RuntimeIsServedBesideTheStorePort) {
+  ir::Deployment d = MakeDeployment({});
+  EXPECT_NE(EmitHeat(d).boot_scripts[1].second.find(
+                "  DML_RUNTIME_PORT=" + std::to_string(kRuntimeServePort) + "\n"),
+            std::string::npos);
+  d.plan.cluster.port = kRuntimeServePort;
+  for (const auto& [group, script] : EmitHeat(d).boot_scripts) {
+    EXPECT_NE(script.find("  DML_RUNTIME_PORT=" + std::to_string(kRuntimeServePort + 1) + "\n"),
+              std::string::npos) << group;
+  }
+}
+
+TEST(EmitTemplate, PreinstalledRuntimeIsCheckedNotInstalled) {
+  DeploymentSpec spec;
+  spec.runtime = ir::RuntimeSource::Kind::kPreinstalled;
+  for (const auto& [group, script] : EmitHeat(MakeDeployment(spec)).boot_scripts) {
+    SCOPED_TRACE(group);
+    EXPECT_NE(script.find("  DML_PLAN_VERSION=" + std::to_string(plan::kPlanVersion) + "\n"),
+              std::string::npos);
+    EXPECT_NE(script.find("dmlrun version --json"), std::string::npos);
+    for (const char* absent : {"DML_RUNTIME_URL", "git clone", "http.server", "dml-runtime.deb"}) {
+      EXPECT_EQ(script.find(absent), std::string::npos) << absent;
+    }
+  }
 }
 
 // A value from the .dml file cannot spell one of Heat's tokens: its '@'

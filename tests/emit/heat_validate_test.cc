@@ -29,7 +29,7 @@ const std::string kHostileUrl = "https://example.org/$(touch /tmp/dml_emit_pwned
 const std::string kHostileJob = "job\"'$(id)`id`;\n rm -rf / #";
 
 // The Deployments whose templates and scripts are checked: literal and
-// parameter counts, both runtimes, power-off on and off, a reservation's
+// parameter counts, the three runtime sources, power-off on and off, a reservation's
 // scheduler hint, hostile values.
 std::vector<std::pair<std::string, ir::Deployment>> Cases() {
   std::vector<std::pair<std::string, ir::Deployment>> cases;
@@ -45,6 +45,12 @@ std::vector<std::pair<std::string, ir::Deployment>> Cases() {
   deb.power_off = false;
   deb.workers = 0;
   cases.emplace_back("deb_no_power_off", MakeDeployment(deb));
+  DeploymentSpec deb_workers = deb;  // workers that fetch the package from the master
+  deb_workers.workers = 2;
+  cases.emplace_back("deb_workers", MakeDeployment(deb_workers));
+  DeploymentSpec preinstalled;
+  preinstalled.runtime = ir::RuntimeSource::Kind::kPreinstalled;
+  cases.emplace_back("preinstalled", MakeDeployment(preinstalled));
   DeploymentSpec hostile;
   hostile.job = kHostileJob;
   hostile.url = kHostileUrl;
@@ -141,7 +147,8 @@ TEST(EmitHeatValidate, HostileValuesStayInsideQuotes) {
   spec.url = kHostileUrl;
   spec.ref = kHostileRef;
   const HeatOutput out = EmitHeat(MakeDeployment(spec));
-  const std::string& script = out.boot_scripts[1].second;
+  // The master's: it fetches the runtime from the URL at the ref.
+  const std::string& script = out.boot_scripts[0].second;
   // The values are assigned in the brace group at the top of the script.
   const size_t end = script.find("\n}\n");
   ASSERT_NE(end, std::string::npos);
@@ -158,7 +165,7 @@ TEST(EmitHeatValidate, HostileValuesStayInsideQuotes) {
   EXPECT_EQ(ReadFile(dir + "/DML_JOB"), kHostileJob);
   EXPECT_EQ(ReadFile(dir + "/DML_RUNTIME_URL"), kHostileUrl);
   EXPECT_EQ(ReadFile(dir + "/DML_RUNTIME_REF"), kHostileRef);
-  EXPECT_EQ(ReadFile(dir + "/DML_GROUP"), "workers");
+  EXPECT_EQ(ReadFile(dir + "/DML_GROUP"), "master");
   EXPECT_FALSE(std::filesystem::exists("/tmp/dml_emit_pwned"));
 }
 

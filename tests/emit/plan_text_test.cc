@@ -117,6 +117,7 @@ TEST(EmitDatasetCheck, EveryNodeChecksTheFilesItWasToldAbout) {
     EXPECT_LT(script.find("DML_STEP='installing"), at);
     EXPECT_GT(script.find("DML_STEP='running the job'"), at);
   }
+  // (Workers check the runtime package's sha256 too, but not from a here-document.)
   for (const auto& [group, script] : EmitHeat(MakeDeployment({})).boot_scripts) {
     EXPECT_EQ(script.find("dml_check_sha256"), std::string::npos) << group;
     EXPECT_EQ(script.find("checking the dataset files"), std::string::npos) << group;

@@ -133,5 +133,17 @@ TEST(SemaChecks, PlanTextFollowsTheRulesDmlrunApplies) {
   }
 }
 
+TEST(SemaChecks, PreinstalledRuntimeTakesNoUrlRefOrSha256) {
+  auto ok = Compile(Replace(kValidRun, "key_pair = key_name",
+                            "key_pair = key_name\n  runtime { source = preinstalled }"));
+  EXPECT_EQ(ok->Errors(), 0) << ok->Rendered();
+  ASSERT_EQ(ok->result.deployments.size(), 1u);
+  EXPECT_EQ(ok->result.deployments[0].runtime.kind, ir::RuntimeSource::Kind::kPreinstalled);
+  EXPECT_TRUE(ok->result.deployments[0].runtime.url.empty());
+  auto bad = Compile(Replace(kValidRun, "key_pair = key_name",
+                             "key_pair = key_name\n  runtime { source = preinstalled, ref = \"main\" }"));
+  EXPECT_EQ(bad->Count(Kind::conflicting_fields), 1) << bad->Rendered();
+}
+
 }  // namespace
 }  // namespace dml::sema::testing

@@ -5,6 +5,7 @@
 #include <sstream>
 
 #include <gtest/gtest.h>
+#include <nlohmann/json.hpp>
 
 #include "launch_test_util.h"
 #include "runtime/dist/port.h"
@@ -274,6 +275,22 @@ TEST(LaunchDmlrun, HelpListsCommandsAndExitCodes) {
   EXPECT_NE(log.find("node"), std::string::npos) << log;
   EXPECT_NE(log.find("Exit codes"), std::string::npos) << log;
   EXPECT_EQ(log.find("internal"), std::string::npos) << log;  // `rank` stays hidden
+}
+
+// What a node with a preinstalled dmlrun checks against its plan.
+TEST(LaunchDmlrun, VersionNamesThePlanVersionsItReads) {
+  TempDir dir;
+  std::string log;
+  EXPECT_EQ(RunCommand({kDmlrun, "--version"}, dir, &log), 0) << log;
+  EXPECT_NE(log.find("dmlrun "), std::string::npos) << log;
+  EXPECT_NE(log.find("reads plan version " + std::to_string(plan::kPlanVersion)), std::string::npos)
+      << log;
+  EXPECT_EQ(RunCommand({kDmlrun, "version", "--json"}, dir, &log), 0) << log;
+  const nlohmann::json version = nlohmann::json::parse(log, nullptr, false);
+  ASSERT_TRUE(version.is_object()) << log;
+  EXPECT_EQ(version["name"], "dmlrun");
+  EXPECT_EQ(version["plan_versions"], nlohmann::json::array({plan::kPlanVersion}));
+  EXPECT_TRUE(version["version"].is_string());
 }
 
 }  // namespace
