@@ -29,6 +29,9 @@ def parse_args(argv):
     c.add_argument('--runtime-src', default=CHECKOUT, metavar='DIR',
                    help='the dml checkout served as the runtime source '
                    '(default: this one)')
+    c.add_argument('--image-layer', action='append', default=[], metavar='IMAGE=DIR',
+                   help='servers that boot IMAGE see the files of DIR over the host\'s '
+                        '(a baked image: e.g. dmlrun preinstalled)')
     c.add_argument('--timeout', type=float, default=3600, metavar='SECONDS')
     c.add_argument('--json', action='store_true')
     c.add_argument('--keep', action='store_true',
@@ -69,6 +72,10 @@ class Run(object):
         self.files = downloads.FileServer()
         for url, path in pairs(args.file, '--file'):
             self.files.add(url, path)
+        self.image_layers = dict(pairs(args.image_layer, '--image-layer'))
+        for image, d in self.image_layers.items():
+            if not os.path.isdir(d):
+                raise SystemExit('localstack: --image-layer %s=%s: no such directory' % (image, d))
         self.ca_cert = None
         self.note = lambda text: None  # set by create: the report's note
 
@@ -109,6 +116,8 @@ class Run(object):
                            'nameserver %s\n' % network.HEAT_API_ADDR,
             'binds': self.git.binds(), 'gitconfig': self.git.gitconfig(),
             'ca_cert': self.ca_cert, 'user_data': server.user_data,
+            'image_layer': os.path.abspath(self.image_layers[server.image])
+                           if getattr(server, 'image', '') in self.image_layers else None,
         }
 
     def remove(self):

@@ -217,7 +217,7 @@ class Cloud(object):
         return {'id': new_id(), 'floating_ip_address': addr,
                 'fixed_ip_address': addr, 'port_id': port.id if port else None}
 
-    def create_server(self, name, user_data, networks, group_refs, group):
+    def create_server(self, name, user_data, networks, group_refs, group, image=''):
         ports = []
         for n in networks:
             if n.get('port'):
@@ -229,7 +229,7 @@ class Cloud(object):
                     n.get('network'), fixed, group_refs or None,
                     '%s-port-%d' % (name, len(ports))))
         server = Server(name, user_data, ports)
-        server.index, server.group = len(self.servers), group
+        server.index, server.group, server.image = len(self.servers), group, image
         self.servers.append(server)
         self.backend.server_created(server)
         return server

@@ -138,7 +138,7 @@ class StackCreator(object):
         group = stack.parent_resource_name
         server = self.cloud.create_server(
             name, p['user_data'] or '', p['networks'] or [],
-            p['security_groups'] or [], group)
+            p['security_groups'] or [], group, image=p['image'] or '')
         set_emulated_attributes(rsrc, server.id, server.attributes())
 
     # Heat's own resources, through Heat's code ---------------------------

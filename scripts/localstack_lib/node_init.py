@@ -58,8 +58,12 @@ def build_file_system(cfg):
         work = os.path.join(cfg['layer_dir'], 'work' + d)
         os.makedirs(upper, exist_ok=True)
         os.makedirs(work, exist_ok=True)
+        # An image layer (--image-layer) lies over the host's files.
+        lower = d
+        if cfg.get('image_layer') and os.path.isdir(cfg['image_layer'] + d):
+            lower = cfg['image_layer'] + d + ':' + d
         mount('-t', 'overlay', 'overlay', '-o',
-              'lowerdir=%s,upperdir=%s,workdir=%s' % (d, upper, work), d)
+              'lowerdir=%s,upperdir=%s,workdir=%s' % (lower, upper, work), d)
     mount('-t', 'tmpfs', '-o', 'mode=0755', 'tmpfs', '/run')
     # Binds first: their sources may sit under the host's /tmp.
     for source, target in cfg['binds']:

@@ -2,6 +2,7 @@
 """samples/mnist.dml through localstack, made to fail, in a copy of its template.
 
 usage: failure_test.py DMLC CASE
+Both install the runtime from the .deb of this build (runtime { source = deb }).
   unavailable-package  the workers' boot script asks apt for a package that
                        does not exist: CREATE_FAILED within 60 s of that
                        node's failure, the reason naming the node, its boot
@@ -41,12 +42,13 @@ def wait_reason(stack):
 
 
 def unavailable_package(dmlc, work):
-    template = ls.compile_dml(dmlc, MNIST, work)
-    edit_template(template, r'python3-pip python3-venv',
-                  r'python3-pip python3-venv dmlls-no-such-package', 1,
+    edits, args = ls.deb_runtime(dmlc, work)
+    template = ls.compile_dml(dmlc, MNIST, work, edits)
+    edit_template(template, r'"\$DML_DEB" libopenblas0-openmp',
+                  r'"$DML_DEB" libopenblas0-openmp dmlls-no-such-package', 1,
                   after='workers_group:')
     rc, stack = ls.create(template, ['--parameter', 'key_name=k',
-                                     '--parameter', 'workers=1'], work,
+                                     '--parameter', 'workers=1'] + args, work,
                           timeout=600)
     reason = wait_reason(stack)
     ls.check(rc == 1 and stack['stack_status'] == 'CREATE_FAILED',
@@ -75,13 +77,14 @@ def unavailable_package(dmlc, work):
 
 
 def closed_port(dmlc, work):
+    edits, args = ls.deb_runtime(dmlc, work)
     template = ls.compile_dml(dmlc, MNIST, work,
-                              [(r'rendezvous = 10m', 'rendezvous = 30s')])
+                              [(r'rendezvous = 10m', 'rendezvous = 30s')] + edits)
     edit_template(template, r'port_range_max: 65535', 'port_range_max: 29499',
                   1)
     rc, stack = ls.create(template, ['--parameter', 'key_name=k',
-                                     '--parameter', 'workers=1'], work,
-                          timeout=2400)
+                                     '--parameter', 'workers=1'] + args, work,
+                          timeout=900)
     reason = wait_reason(stack)
     ls.check(rc == 1 and stack['stack_status'] == 'CREATE_FAILED',
              'CREATE_FAILED', stack)

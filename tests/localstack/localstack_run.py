@@ -82,8 +82,9 @@ def compile_dml(dmlc, dml, workdir, edits=()):
     out = os.path.join(workdir, 'out')
     subprocess.run([os.path.abspath(dmlc), 'build', source, '-o', out],
                    check=True)
-    stem = os.path.basename(dml).rsplit('.', 1)[0]
-    return os.path.join(out, stem + '.heat.yaml')
+    templates = [f for f in os.listdir(out) if f.endswith('.heat.yaml')]
+    check(len(templates) == 1, 'dmlc wrote one template: %s' % templates)
+    return os.path.join(out, templates[0])
 
 
 def create(template, args, workdir, timeout=1800):
@@ -117,3 +118,24 @@ def console(stack, node):
             with open(os.path.join(n['log_dir'], 'console.log'), 'rb') as f:
                 return f.read().decode('utf-8', 'replace')
     return ''
+
+
+DEB_URL = 'https://dml.example.org/dmlrun.deb'
+
+
+def deb_runtime(dmlc, workdir):
+    """`runtime { source = deb }` from this build: (edits for compile_dml,
+    args for create). scripts/package.sh packages the build's dmlrun (a few
+    seconds: it is built already); localstack serves it at DEB_URL, so the
+    master downloads it as from a release page and serves the workers."""
+    build = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(dmlc))))
+    out = os.path.join(workdir, 'debs')
+    proc = subprocess.run(['bash', os.path.join(ROOT, 'scripts', 'package.sh'), '--build-dir', build,
+                           '--out', out, '--runtime-only'], capture_output=True, text=True)
+    check(proc.returncode == 0, 'scripts/package.sh made the runtime package\n' + proc.stdout + proc.stderr)
+    deb = [f for f in os.listdir(out) if f.startswith('dmlrun_') and f.endswith('.deb')][0]
+    sha = subprocess.run(['sha256sum', os.path.join(out, deb)], capture_output=True,
+                         text=True, check=True).stdout.split()[0]
+    block = '  runtime { source = deb, url = "%s", sha256 = "%s" }\n' % (DEB_URL, sha)
+    return ([(r'(\n  key_pair = key_name\n)', r'\1' + block)],
+            ['--file', '%s=%s' % (DEB_URL, os.path.join(out, deb))])
