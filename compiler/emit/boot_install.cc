@@ -45,7 +45,7 @@ long CeilSeconds(double seconds) { return std::lround(std::ceil(seconds)); }
 // installed from this package, has joined, so every worker has its copy
 // before the script (and with it the server) ends.
 constexpr std::string_view kStartServing = R"bash(
-DML_STEP='starting to serve the dml runtime package to the workers'
+dml_step 'starting to serve the dml runtime package to the workers'
 DML_DEB=/var/cache/dml/dml-runtime.deb
 DML_SERVE_DIR=/var/cache/dml/serve
 rm -rf "$DML_SERVE_DIR"
@@ -67,11 +67,11 @@ fi
 )bash";
 
 constexpr std::string_view kBuildFromGit = R"bash(
-DML_STEP='installing the packages dmlrun is built from'
+dml_step 'installing the packages dmlrun is built from'
 dml_apt update
 dml_apt install --no-install-recommends @BUILD_PACKAGES@
 
-DML_STEP='fetching the dml source'
+dml_step 'fetching the dml source'
 DML_SRC=/opt/dml/src
 rm -rf "$DML_SRC"
 mkdir -p "$DML_SRC"
@@ -86,7 +86,7 @@ else
   git clone -q --depth 1 -- "$DML_RUNTIME_URL" "$DML_SRC"
 fi
 
-DML_STEP='building the dml runtime package'
+dml_step 'building the dml runtime package'
 bash "$DML_SRC/scripts/package.sh" --runtime-only --build-dir "$DML_SRC/build" \
   --out /var/cache/dml/built
 DML_BUILT=$(find /var/cache/dml/built -maxdepth 1 -type f -name 'dmlrun_*.deb' -print -quit)
@@ -99,25 +99,25 @@ DML_RUNTIME_SHA256=$(sha256sum "$DML_DEB" | cut -d ' ' -f 1)
 )bash";
 
 constexpr std::string_view kDownloadDeb = R"bash(
-DML_STEP='downloading the dml runtime package'
+dml_step 'downloading the dml runtime package'
 dml_apt update
 dml_apt install --no-install-recommends ca-certificates curl
 curl --fail --silent --show-error --location --retry 5 --retry-connrefused \
   --output "$DML_DEB" --url "$DML_RUNTIME_URL"
 
-DML_STEP='checking the sha256 of the dml runtime package'
+dml_step 'checking the sha256 of the dml runtime package'
 printf '%s  %s\n' "$DML_RUNTIME_SHA256" "$DML_DEB" | sha256sum --check --strict -
 )bash";
 
 // The package first, then its digest (renamed into place): a worker that
 // finds the digest finds the whole package.
 constexpr std::string_view kServe = R"bash(
-DML_STEP='serving the dml runtime package to the workers'
+dml_step 'serving the dml runtime package to the workers'
 cp "$DML_DEB" "$DML_SERVE_DIR/dml-runtime.deb"
 printf '%s  dml-runtime.deb\n' "$DML_RUNTIME_SHA256" >"$DML_SERVE_DIR/.sha256.tmp"
 mv -f "$DML_SERVE_DIR/.sha256.tmp" "$DML_SERVE_DIR/dml-runtime.deb.sha256"
 
-DML_STEP='installing the dml runtime package'
+dml_step 'installing the dml runtime package'
 dml_apt install --no-install-recommends "$DML_DEB" @JOB_PACKAGES@
 )bash";
 
@@ -126,10 +126,10 @@ dml_apt install --no-install-recommends "$DML_DEB" @JOB_PACKAGES@
 // the rendezvous timeout (it never came up, or its boot failed and it
 // powered off), or when the package is not ready within the job's timeout.
 constexpr std::string_view kFetchFromMaster = R"bash(
-DML_STEP='updating the package lists'
+dml_step 'updating the package lists'
 dml_apt update
 
-DML_STEP='fetching the dml runtime package from the master'
+dml_step 'fetching the dml runtime package from the master'
 DML_DEB=/var/cache/dml/dml-runtime.deb
 mkdir -p /var/cache/dml
 DML_FROM_MASTER="http://$DML_MASTER_ADDR:$DML_RUNTIME_PORT"
@@ -168,17 +168,17 @@ fi
 curl --fail --silent --show-error --noproxy '*' --retry 5 --retry-connrefused --max-time 600 \
   --output "$DML_DEB" --url "$DML_FROM_MASTER/dml-runtime.deb"
 
-DML_STEP='checking the sha256 of the dml runtime package'
+dml_step 'checking the sha256 of the dml runtime package'
 printf '%s  %s\n' "${DML_RUNTIME_SHA256:-$DML_MASTER_SHA256}" "$DML_DEB" | sha256sum --check --strict -
 
-DML_STEP='installing the dml runtime package'
+dml_step 'installing the dml runtime package'
 dml_apt install --no-install-recommends "$DML_DEB" @JOB_PACKAGES@
 )bash";
 
 // The image's dmlrun must read the plan's version (`dmlrun version --json`);
 // the job's packages are installed only if the image lacks some.
 constexpr std::string_view kCheckPreinstalled = R"bash(
-DML_STEP='checking the preinstalled dmlrun'
+dml_step 'checking the preinstalled dmlrun'
 if ! DML_DMLRUN=$(command -v dmlrun); then
   DML_FAILED_COMMAND="no dmlrun on PATH ($PATH): source = preinstalled needs an image with dmlrun"
   exit 1
@@ -196,7 +196,7 @@ if [[ " $DML_READS " != *" $DML_PLAN_VERSION "* ]]; then
 fi
 echo "dml: $DML_DMLRUN reads plan version(s) $DML_READS"
 
-DML_STEP='installing the packages the job needs'
+dml_step 'installing the packages the job needs'
 DML_MISSING=()
 for DML_PACKAGE in @JOB_PACKAGES@; do
   # shellcheck disable=SC2016

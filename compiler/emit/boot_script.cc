@@ -44,6 +44,13 @@ mkdir -p "$DML_LOG_DIR"
 # Everything the script prints goes to the console log and to boot.log.
 exec > >(tee -a "$DML_LOG_DIR/boot.log") 2>&1
 
+# Each step of the boot is named in the console (with its time there) and
+# in the reason the node reports if it fails during that step.
+dml_step() {
+  DML_STEP=$1
+  echo "dml: step: $DML_STEP"
+}
+
 # The wait condition handle's curl command line, filled in by Heat.
 dml_wc_notify() {
   @WC_NOTIFY@ "$@"
@@ -114,7 +121,7 @@ dml_whole_number() {  # WHAT VALUE
   fi
 }
 
-DML_STEP='computing the node rank'
+dml_step 'computing the node rank'
 @RANK@
 DML_NODE_ID="node-$NODE_RANK"
 echo "dml: job $DML_JOB: group $DML_GROUP, node rank $NODE_RANK"
@@ -127,18 +134,23 @@ dml_apt() {
 )bash";
 
 constexpr std::string_view kRun = R"bash(
-DML_STEP='running the job'
+dml_step 'running the job'
 DML_RUN_LOG="$DML_LOG_DIR/dmlrun.log"
 # timeout(1) bounds the job even if dmlrun hangs, so the node always reports.
 set +e
+DML_STARTED=$SECONDS
 timeout --kill-after=60 "$DML_JOB_TIMEOUT_S" \
   dmlrun node "$DML_PLAN_FILE" --node-rank "$NODE_RANK" --workdir /var/lib/dml 2>&1 |
   tee "$DML_RUN_LOG"
 DML_STATUS=${PIPESTATUS[0]}
 set -e
 DML_TAIL=$(dml_log_tail "$DML_RUN_LOG")
+# 124: timeout(1) ended it; 137: a SIGKILL, timeout's own only once the limit
+# has passed (otherwise something else killed dmlrun).
 if [[ $DML_STATUS == 0 ]]; then
   dml_signal SUCCESS "node $NODE_RANK ($DML_GROUP): job $DML_JOB finished" "$DML_TAIL"
+elif [[ $DML_STATUS == 137 ]] && ((SECONDS - DML_STARTED < DML_JOB_TIMEOUT_S)); then
+  dml_signal FAILURE "node $NODE_RANK ($DML_GROUP): dmlrun was killed (SIGKILL)" "$DML_TAIL"
 elif [[ $DML_STATUS == 124 || $DML_STATUS == 137 ]]; then
   dml_signal FAILURE \
     "node $NODE_RANK ($DML_GROUP): job $DML_JOB ran past its limit of $DML_JOB_TIMEOUT_S s" \
@@ -241,7 +253,7 @@ std::string DatasetCheck(const ir::Deployment& d) {
     const std::string path = (std::filesystem::path(data.dir) / *file).string();
     checks += "dml_check_sha256 " + ShellQuote(path) + " " + ShellQuote(*digest) + "\n";
   }
-  return std::string(kCheckSha256) + "\nDML_STEP='checking the dataset files'\n" + checks;
+  return std::string(kCheckSha256) + "\ndml_step 'checking the dataset files'\n" + checks;
 }
 
 bool IsPlainFileName(const std::string& name) {
@@ -301,7 +313,7 @@ std::string RenderBootScript(const ir::Deployment& deployment,
   std::string plan = plan_text;
   if (plan.empty() || plan.back() != '\n') plan += '\n';
   const std::string terminator = Unique(std::string(kPlanTerminator), plan);
-  script += "\nDML_STEP='writing the launch plan'\n";
+  script += "\ndml_step 'writing the launch plan'\n";
   script += "mkdir -p /etc/dml\n";
   script += "cat >\"$DML_PLAN_FILE\" <<'" + terminator + "'\n";
   script += plan;

@@ -2,6 +2,8 @@
 // Gloo device bound to the interface chosen for the plan's subnet.
 #pragma once
 
+#include "runtime/dist/torch_compat.h"
+
 #include <chrono>
 #include <string>
 
@@ -21,7 +23,7 @@ struct ProcessGroupOptions {
 };
 
 struct ProcessGroupResult {
-  c10::intrusive_ptr<c10d::ProcessGroup> process_group;  // non-null iff ok()
+  torch_compat::GroupPtr process_group;  // non-null iff ok()
   std::string error;
   bool ok() const { return error.empty(); }
 };

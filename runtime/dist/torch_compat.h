@@ -4,11 +4,23 @@
 #pragma once
 
 #include <c10/util/Logging.h>
+#include <torch/csrc/distributed/c10d/ProcessGroup.hpp>
+#include <torch/version.h>
 #ifdef C10_USE_GLOG
 #include <glog/logging.h>
 #endif
 
 namespace dml::dist::torch_compat {
+
+// What runs the collectives. In 1.13 ProcessGroupGloo is a ProcessGroup; in
+// 2.x it is a Backend (a ProcessGroup holds backends per device type), with
+// the same collective calls.
+#if TORCH_VERSION_MAJOR >= 2
+using Group = c10d::Backend;
+#else
+using Group = c10d::ProcessGroup;
+#endif
+using GroupPtr = c10::intrusive_ptr<Group>;
 
 // Keeps c10d's own log lines (fatal ones aside) off the output. 1.13 logs
 // through glog; 2.6 (Debian's, built without glog) through c10's logger.

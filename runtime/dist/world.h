@@ -1,6 +1,8 @@
 // One call that a rank makes to join the job: rendezvous, then transport.
 #pragma once
 
+#include "runtime/dist/torch_compat.h"
+
 #include <string>
 
 #include "runtime/dist/process_group.h"
@@ -16,7 +18,7 @@ struct WorldOptions {
 
 struct World {
   c10::intrusive_ptr<c10d::Store> store;
-  c10::intrusive_ptr<c10d::ProcessGroup> process_group;
+  torch_compat::GroupPtr process_group;
   std::string error;  // empty iff both are set
   bool ok() const { return error.empty(); }
 };

@@ -1,8 +1,9 @@
 #include "runtime/train/comm.h"
+#include "runtime/dist/torch_compat.h"
 
 namespace dml::train {
 
-Communicator::Communicator(int rank, int world_size, c10::intrusive_ptr<c10d::ProcessGroup> group)
+Communicator::Communicator(int rank, int world_size, dist::torch_compat::GroupPtr group)
     : rank_(rank), world_size_(world_size), group_(std::move(group)), slot_(1) {}
 
 void Communicator::Broadcast(const torch::Tensor& tensor, int root) {

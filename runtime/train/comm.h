@@ -4,6 +4,8 @@
 // RunTraining turns into an error value at its boundary.
 #pragma once
 
+#include "runtime/dist/torch_compat.h"
+
 #include <torch/csrc/distributed/c10d/ProcessGroup.hpp>
 #include <torch/torch.h>
 
@@ -14,7 +16,7 @@ namespace dml::train {
 class Communicator {
  public:
   // `group` may be null only when world_size == 1.
-  Communicator(int rank, int world_size, c10::intrusive_ptr<c10d::ProcessGroup> group);
+  Communicator(int rank, int world_size, dist::torch_compat::GroupPtr group);
 
   int rank() const { return rank_; }
   int world_size() const { return world_size_; }
@@ -31,7 +33,7 @@ class Communicator {
  private:
   int rank_;
   int world_size_;
-  c10::intrusive_ptr<c10d::ProcessGroup> group_;
+  dist::torch_compat::GroupPtr group_;
   std::vector<at::Tensor> slot_;  // c10d takes a vector; reused so a step allocates none
   at::Tensor flag_;               // AnyRank's one-element buffer
 };

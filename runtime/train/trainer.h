@@ -3,6 +3,8 @@
 // ready process group; everything below is in lockstep across ranks.
 #pragma once
 
+#include "runtime/dist/torch_compat.h"
+
 #include <torch/csrc/distributed/c10d/ProcessGroup.hpp>
 
 #include <atomic>
@@ -19,7 +21,7 @@ namespace dml::train {
 struct TrainOptions {
   int rank = 0;
   int world_size = 1;
-  c10::intrusive_ptr<c10d::ProcessGroup> process_group;  // Gloo; null only when world_size == 1
+  dist::torch_compat::GroupPtr process_group;  // Gloo; null only when world_size == 1
   int epochs_override = 0;     // > 0 replaces spec.epochs (dmlrun --epochs)
   int threads = 1;             // torch intra-op threads for this rank
   std::string metrics_path;    // rank 0 appends JSON lines here when non-empty

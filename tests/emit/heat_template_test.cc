@@ -220,7 +220,7 @@ TEST(EmitTemplate, BootScriptsInstallWriteThePlanAndRunTheNode) {
     EXPECT_EQ(script.find("libtorch-dev libgloo-dev") != std::string::npos, master);
     EXPECT_EQ(script.find("python3 -m http.server --bind \"$DML_MASTER_ADDR\"") != std::string::npos,
               master);
-    EXPECT_EQ(script.find("DML_STEP='fetching the dml runtime package from the master'") !=
+    EXPECT_EQ(script.find("dml_step 'fetching the dml runtime package from the master'") !=
                   std::string::npos,
               !master);
     EXPECT_NE(script.find("  DML_MASTER_ADDR='" + d.network.master_ip + "'\n"), std::string::npos);

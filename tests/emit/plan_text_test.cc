@@ -106,7 +106,7 @@ TEST(EmitDatasetCheck, EveryNodeChecksTheFilesItWasToldAbout) {
   for (const auto& [group, script] : out.boot_scripts) {
     SCOPED_TRACE(group);
     const std::string expected =
-        "\nDML_STEP='checking the dataset files'\n"
+        "\ndml_step 'checking the dataset files'\n"
         "dml_check_sha256 '/usr/share/datasets/fashion-mnist/train-images-idx3-ubyte.gz' '" + std::string(64, 'a') + "'\n"
         "dml_check_sha256 '/usr/share/datasets/fashion-mnist/train-labels-idx1-ubyte.gz' '" + std::string(64, 'b') + "'\n"
         "dml_check_sha256 '/usr/share/datasets/fashion-mnist/t10k-images-idx3-ubyte.gz' '" + std::string(64, 'c') + "'\n"
@@ -114,8 +114,8 @@ TEST(EmitDatasetCheck, EveryNodeChecksTheFilesItWasToldAbout) {
     const size_t at = script.find(expected);
     ASSERT_NE(at, std::string::npos) << script;
     // After the install, before the job.
-    EXPECT_LT(script.find("DML_STEP='installing"), at);
-    EXPECT_GT(script.find("DML_STEP='running the job'"), at);
+    EXPECT_LT(script.find("dml_step 'installing"), at);
+    EXPECT_GT(script.find("dml_step 'running the job'"), at);
   }
   // (Workers check the runtime package's sha256 too, but not from a here-document.)
   for (const auto& [group, script] : EmitHeat(MakeDeployment({})).boot_scripts) {

@@ -56,7 +56,7 @@ def unavailable_package(dmlc, work):
     ls.check(reason.startswith('Resource CREATE failed: WaitConditionFailure: '
                                'resources.wait_condition: node 1 (workers): '
                                'boot script failed while installing the '
-                               'packages'), "Heat's reason names node 1 and "
+                               'dml runtime package'), "Heat's reason names node 1 and "
              'its step: ' + reason, stack)
     ls.check('apt-get' in reason, 'the reason names the command',
              stack)

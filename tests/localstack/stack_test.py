@@ -180,7 +180,7 @@ def killed_worker(dmlc, work):
     # killed, so the node itself never reports (as a VM that dies).
     crash = ("( while ! grep -qs 'chosen by subnet' \"$DML_LOG_DIR/dmlrun.log\"; do sleep 0.2; done; sleep 3; "
              "kill -KILL -1 ) &\n")
-    edit_template(template, r"\n( *)DML_STEP='running the job'\n", lambda m: '\n%s%s%sDML_STEP=\'running the job\'\n' % (
+    edit_template(template, r"\n( *)dml_step 'running the job'\n", lambda m: '\n%s%s%sdml_step \'running the job\'\n' % (
         m.group(1), crash.replace('\n', '\n' + m.group(1)).rstrip(' '), m.group(1)), after='workers_group:')
     rc, stack = create(template, {'key_name': 'k', 'workers': 1}, work, args)
     ls.check(rc == 1 and stack['stack_status'] == 'CREATE_FAILED', 'CREATE_FAILED', stack)
