@@ -16,7 +16,7 @@ mirror=${DML_DEBIAN_MIRROR:-http://deb.debian.org/debian}
 # What dml builds from on Debian 13 (scripts/setup.sh names Debian 12's).
 packages=(cmake g++ make pkg-config git ca-certificates antlr4 libantlr4-runtime-dev libyaml-cpp-dev
           libfmt-dev libcli11-dev nlohmann-json3-dev zlib1g-dev libtorch-dev libgloo-dev
-          libopenblas0-openmp libgtest-dev python3)
+          libopenblas0-openmp libgtest-dev python3 uuid-dev)  # uuid-dev: Debian 13's ANTLR runtime links -luuid
 
 if [[ $(id -u) -ne 0 ]]; then
   echo "debian13_check: run as root (debootstrap and chroot need it)" >&2
