@@ -1,5 +1,7 @@
 #include "compiler/driver/plan_summary.h"
 
+#include <algorithm>
+
 #include <fmt/format.h>
 
 #include <cmath>
@@ -91,6 +93,21 @@ std::string NodesSection(const ir::Deployment& d) {
     rows.push_back({g.name, count, FlavorText(g, d), Shown(g.image, d), std::to_string(g.procs_per_node)});
   }
   return "nodes\n" + Table(rows);
+}
+
+// Images the site does not provide, with the commands that upload one (once
+// per site, before the stack is created).
+std::string UploadsSection(const ir::Deployment& d) {
+  std::string out;
+  std::vector<std::string> seen;
+  for (const ir::NodeGroup& g : d.groups) {
+    if (g.image_upload.empty() || std::find(seen.begin(), seen.end(), g.image_upload) != seen.end()) continue;
+    seen.push_back(g.image_upload);
+    out += "\nimage " + diag::ForDisplay(Shown(g.image, d)) + " (group " + g.name +
+           ") is not provided by the site: upload it once per site first (its login is " +
+           diag::ForDisplay(g.login) + "):\n  " + diag::ForDisplay(g.image_upload) + "\n";
+  }
+  return out;
 }
 
 std::string RanksSection(const ir::Deployment& d) {
@@ -196,7 +213,8 @@ std::string RenderPlanSummary(const ir::Deployment& d) {
     start = end + 1;
   }
   std::string out = fmt::format("job `{}`: {}\n  {}\n\n", d.name, diag::ForDisplay(JobLine(d)), description);
-  out += NodesSection(d) + "\n" + RanksSection(d) + "\n" + TotalsSection(d) + TextParamsSection(d);
+  out += NodesSection(d) + UploadsSection(d) + "\n" + RanksSection(d) + "\n" + TotalsSection(d) +
+         TextParamsSection(d);
   std::vector<std::string> params;
   for (const ir::HeatParam& p : d.params) {
     if (p.default_value) params.push_back(p.name);

@@ -154,12 +154,16 @@ void WriteOutputs(YAML::Emitter& out, const NodeContext& c) {
   hot::GetAttr(out, {kMasterFloatingIp, "floating_ip_address"});
   out << YAML::EndMap;
 
+  // The master's image record names its login; an image given by name
+  // gets Chameleon's (its own images' `cc`).
+  const std::string& login = d.groups[0].login;
   WriteOutput(out, "ssh_command",
-              std::string("SSH to the master (the login is the image's: ") + kDefaultLogin +
-                  " on Chameleon's images, debian on Debian's)");
+              login.empty() ? std::string("SSH to the master (the login is the image's: ") + kDefaultLogin +
+                                  " on Chameleon's images, debian on Debian's)"
+                            : "SSH to the master (as " + login + ", the image's login)");
   out << YAML::BeginMap;
   hot::BeginMapAt(out, "str_replace");
-  out << YAML::Key << "template" << YAML::Value << std::string("ssh ") + kDefaultLogin + "@HOST";
+  out << YAML::Key << "template" << YAML::Value << "ssh " + (login.empty() ? std::string(kDefaultLogin) : login) + "@HOST";
   hot::BeginMapAt(out, "params");
   out << YAML::Key << "HOST" << YAML::Value;
   hot::GetAttr(out, {kMasterFloatingIp, "floating_ip_address"});

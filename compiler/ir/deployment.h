@@ -88,6 +88,10 @@ struct NodeGroup {
   // A Blazar reservation id (Chameleon bare metal): the servers'
   // scheduler_hints {reservation: ...}. Absent: no hint.
   std::optional<Value> reservation;
+  // From an `image` record: the login cloud-init creates, and how to upload
+  // the image where the site does not provide it. Empty: not known (a name).
+  std::string login;
+  std::string image_upload;
 };
 
 // How the runtime reaches the nodes. kGit: the master clones `url` at `ref`

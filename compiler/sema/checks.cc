@@ -1,5 +1,7 @@
 #include "compiler/sema/checks.h"
 
+#include <cstdio>
+
 #include <algorithm>
 #include <cctype>
 #include <cstdint>
@@ -160,6 +162,44 @@ std::string HttpsForm(const std::string& url) {
   return "";
 }
 
+// LibTorch below this cannot build dmlrun (Debian 12's 1.13 is the oldest
+// it is built and tested with).
+constexpr int kMinLibTorchMajor = 1;
+constexpr int kMinLibTorchMinor = 13;
+
+bool LibTorchTooOld(const std::string& version) {
+  int major = 0, minor = 0;
+  if (std::sscanf(version.c_str(), "%d.%d", &major, &minor) < 1) return true;  // "": none
+  return major < kMinLibTorchMajor || (major == kMinLibTorchMajor && minor < kMinLibTorchMinor);
+}
+
+// A group whose image's archive has no LibTorch dmlrun builds against: the
+// nodes would fail at their first apt step. A preinstalled runtime brings
+// its own.
+void CheckImages(const Value& cluster, const ClusterShape& shape, diag::DiagnosticSink& sink) {
+  const Value* runtime = BlockField(cluster, "runtime");
+  const Value* source = runtime ? runtime->Field("source") : nullptr;
+  if (source != nullptr && source->text == "preinstalled") return;
+  for (const GroupShape& group : shape.groups) {
+    const Value* image = group.block ? group.block->Field("image") : nullptr;
+    if (image == nullptr || image->kind != ValueKind::kRecord) continue;
+    const Value* libtorch = image->Field("libtorch");
+    const std::string version = libtorch ? libtorch->text : "";
+    if (!LibTorchTooOld(version)) continue;
+    const Value* name = image->Field("name");
+    const Value* distribution = image->Field("distribution");
+    const Value* release = image->Field("release");
+    sink.Report({diag::Kind::unsupported_image, image->range,
+                 "group `" + group.name + "` boots " + (name ? name->text : "an image") + " (" +
+                     (distribution ? distribution->text : "?") + " " + (release ? release->text : "?") + "), whose archive has " +
+                     (version.empty() ? "no LibTorch" : "LibTorch " + version) + ": dmlrun needs " +
+                     std::to_string(kMinLibTorchMajor) + "." + std::to_string(kMinLibTorchMinor) + " or later",
+                 {},
+                 {"boot chameleon.debian12 or chameleon.debian13 (upload it once per site: `dmlc plan` prints how)",
+                  "or bake dmlrun into an image and set `runtime { source = preinstalled }`"}});
+  }
+}
+
 void CheckCluster(const Value& cluster, diag::DiagnosticSink& sink) {
   ClusterShape shape = ShapeOf(cluster);
   const FieldValue* workers = cluster.FieldEntry("workers");
@@ -174,6 +214,7 @@ void CheckCluster(const Value& cluster, diag::DiagnosticSink& sink) {
   CheckSubnet(cluster, shape, sink);
   CheckNetwork(cluster, shape, sink);
   for (const GroupShape& group : shape.groups) CheckProcsAgainstFlavor(group, sink);
+  CheckImages(cluster, shape, sink);
   CheckQuotas(cluster, shape, sink);
   const Value* runtime = BlockField(cluster, "runtime");
   if (runtime == nullptr) return;

@@ -23,8 +23,14 @@ std::string FlavorName(const Value& flavor) {
   return flavor.text;
 }
 
+// An image's Glance name: a record's `name`, or the name itself.
+std::string ImageName(const Value& image) {
+  if (image.kind == ValueKind::kRecord) return Get(image, "name").text;
+  return image.text;
+}
+
 bool SameLiteral(const Value& a, const Value& b) {
-  return a.kind != ValueKind::kParam && b.kind != ValueKind::kParam && a.text == b.text;
+  return a.kind != ValueKind::kParam && b.kind != ValueKind::kParam && ImageName(a) == ImageName(b);
 }
 
 ir::Network LowerNetwork(const Value& cluster, HeatParams& heat) {
@@ -72,8 +78,12 @@ ir::NodeGroup LowerGroup(const ClusterShape& shape, const GroupShape& g, const V
   group.flavor = heat.Bind(flavor, FlavorName(flavor),
                            {prefix + "_flavor", kFlavorConstraint, "the Nova flavor of the " + g.name});
   const Value& image = Get(nodes, "image");
-  group.image = heat.Bind(image, image.text,
+  group.image = heat.Bind(image, ImageName(image),
                           {one_image ? "image" : prefix + "_image", kImageConstraint, "the Glance image the nodes boot"});
+  if (image.kind == ValueKind::kRecord) {
+    group.login = Get(image, "login").text;
+    if (!Get(image, "provided").bool_value) group.image_upload = Get(image, "upload").text;
+  }
   group.procs_per_node = static_cast<int>(Get(nodes, "procs").int_value);
   group.vcpus = g.Vcpus();
   if (std::optional<int64_t> ram = g.RamBytes()) group.ram_mb = *ram / kBytesPerMiB;

@@ -49,8 +49,8 @@ Schema MakeNodes(const char* name, const char* doc, NodesKind kind) {
   }
   schema.fields.push_back(Field("flavor", RecordOf({"flavor"}, true)).Required().DeployTime()
       .Doc("a `flavor` record (e.g. chameleon.m1_medium), a flavor name, or a param"));
-  schema.fields.push_back(Field("image", StringType()).Required().DeployTime()
-      .Doc("the Glance image name, e.g. chameleon.debian12, or a param"));
+  schema.fields.push_back(Field("image", RecordOf({"image"}, true)).Required().DeployTime()
+      .Doc("an `image` record (e.g. chameleon.debian12), a Glance image name, or a param"));
   schema.fields.push_back(Field("procs", IntType()).Default(IntValue(1)).Min(1).Max(kMaxInt32)
       .Doc("training processes (ranks) per node"));
   schema.fields.push_back(Field("reservation", StringType()).DeployTime()

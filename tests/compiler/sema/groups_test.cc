@@ -24,7 +24,7 @@ cluster hetero {
   group gpu {
     count = gpus
     flavor = chameleon.baremetal
-    image = chameleon.ubuntu2204
+    image = chameleon.debian13
     procs = 1
     reservation = lease
   }
