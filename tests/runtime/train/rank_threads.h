@@ -5,6 +5,8 @@
 #include <torch/csrc/distributed/c10d/HashStore.hpp>
 #include <torch/csrc/distributed/c10d/ProcessGroupGloo.hpp>
 
+#include "runtime/dist/torch_compat.h"
+
 #include <chrono>
 #include <functional>
 #include <thread>
@@ -15,7 +17,7 @@ namespace dml::testing {
 // Generous for loaded CI machines, yet a deadlocked test still ends.
 inline constexpr std::chrono::seconds kGlooTimeout{60};
 
-using RankBody = std::function<void(int rank, c10::intrusive_ptr<c10d::ProcessGroup> group)>;
+using RankBody = std::function<void(int rank, dml::dist::torch_compat::GroupPtr group)>;
 
 inline void RunRanks(int world_size, const RankBody& body) {
   auto store = c10::make_intrusive<c10d::HashStore>();
