@@ -7,8 +7,12 @@
 #
 # The source is bind-mounted read-only; the build goes to ROOT_DIR/build.
 # Everything runs in private mount, PID and UTS namespaces, so the mounts go
-# away with the command, on failure too. The network is the host's (apt needs
-# Debian's registry); the tests run with none (unshare --net).
+# away with the command, on failure too. The network is the host's: apt needs
+# Debian's registry, and the tests talk over loopback only.
+#
+# Last run (LibTorch 2.6.0+dfsg-7): everything builds; 426 of 453 tests pass.
+# The 27 that fail all rendezvous over c10d's TCPStore (dist, launch,
+# resilience): 2.6's store differs from 1.13's, not yet in torch_compat.h.
 set -euo pipefail
 here=$(cd "$(dirname "$0")/.." && pwd)
 root=${1:-/var/cache/dml/roots/debian13}
