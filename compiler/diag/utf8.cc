@@ -45,6 +45,16 @@ size_t Utf8SequenceLength(std::string_view text, size_t i) {
   return length;
 }
 
+uint32_t Utf8CodePoint(std::string_view sequence) {
+  const auto b = [&](size_t i) { return static_cast<uint32_t>(static_cast<unsigned char>(sequence[i])); };
+  switch (sequence.size()) {
+    case 1: return b(0);
+    case 2: return ((b(0) & 0x1F) << 6) | (b(1) & 0x3F);
+    case 3: return ((b(0) & 0x0F) << 12) | ((b(1) & 0x3F) << 6) | (b(2) & 0x3F);
+    default: return ((b(0) & 0x07) << 18) | ((b(1) & 0x3F) << 12) | ((b(2) & 0x3F) << 6) | (b(3) & 0x3F);
+  }
+}
+
 std::string ToValidUtf8(std::string_view text) {
   std::string out;
   out.reserve(text.size());
@@ -87,13 +97,10 @@ std::string EscapeForMessage(std::string_view text) {
   out.reserve(valid.size());
   for (size_t i = 0; i < valid.size();) {
     const size_t n = std::max<size_t>(1, Utf8SequenceLength(valid, i));
-    const auto b = [&](size_t k) { return static_cast<uint32_t>(static_cast<unsigned char>(valid[i + k])); };
-    uint32_t cp = b(0);
-    if (n == 2) cp = ((b(0) & 0x1F) << 6) | (b(1) & 0x3F);
-    if (n == 3) cp = ((b(0) & 0x0F) << 12) | ((b(1) & 0x3F) << 6) | (b(2) & 0x3F);
+    const uint32_t cp = Utf8CodePoint(std::string_view(valid).substr(i, n));
     const bool escape = cp < 0x20 || cp == kDelete || (cp >= 0x80 && cp <= 0x9F) || cp == 0x2028 ||
                         cp == 0x2029 || (cp >= 0x202A && cp <= 0x202E) || (cp >= 0x2066 && cp <= 0x2069);
-    if (!escape || n == 4) {
+    if (!escape) {
       out.append(valid, i, n);
     } else if (cp == '\n') {
       out += "\\n";

@@ -13,6 +13,10 @@ namespace dml::diag {
 // the bytes there are not valid UTF-8 (overlong, surrogate, truncated, ...).
 size_t Utf8SequenceLength(std::string_view text, size_t i);
 
+// The code point of a valid UTF-8 sequence (as Utf8SequenceLength measures
+// one): `sequence` holds exactly its 1 to 4 bytes.
+uint32_t Utf8CodePoint(std::string_view sequence);
+
 // `text` with every invalid byte replaced by U+FFFD: always valid UTF-8.
 std::string ToValidUtf8(std::string_view text);
 

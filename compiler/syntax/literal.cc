@@ -280,22 +280,11 @@ std::optional<ast::Interpolation> ParseInterpolation(std::string_view text, size
   return interpolation;
 }
 
-// The code point of the valid UTF-8 sequence `bytes`.
-uint32_t CodePoint(std::string_view bytes) {
-  const auto b = [&](size_t i) { return static_cast<uint32_t>(static_cast<unsigned char>(bytes[i])); };
-  switch (bytes.size()) {
-    case 1: return b(0);
-    case 2: return ((b(0) & 0x1F) << 6) | (b(1) & 0x3F);
-    case 3: return ((b(0) & 0x0F) << 12) | ((b(1) & 0x3F) << 6) | (b(2) & 0x3F);
-    default: return ((b(0) & 0x07) << 18) | ((b(1) & 0x3F) << 12) | ((b(2) & 0x3F) << 6) | (b(3) & 0x3F);
-  }
-}
-
 // A string's text reaches YAML (the template, the plan) and the shell on
 // every node. NUL fits neither (and dmlc marks params in plan strings with
 // it); YAML readers refuse the Unicode non-characters (U+FFFE, U+FDD0, ...).
 std::optional<std::string> RefusedCharacter(std::string_view bytes) {
-  const uint32_t cp = CodePoint(bytes);
+  const uint32_t cp = diag::Utf8CodePoint(bytes);
   if (cp == 0) return "a NUL byte";
   if ((cp >= 0xFDD0 && cp <= 0xFDEF) || (cp & 0xFFFE) == 0xFFFE) {
     return fmt::format("U+{:04X}, a Unicode non-character", cp);

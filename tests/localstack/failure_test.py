@@ -24,19 +24,6 @@ import localstack_run as ls  # noqa: E402
 MNIST = os.path.join(ls.ROOT, 'samples', 'mnist.dml')
 
 
-def edit_template(path, pattern, repl, count, after=None):
-    """Replace the COUNT-th match of PATTERN (1-based), after AFTER."""
-    text = open(path).read()
-    start = text.index(after) if after else 0
-    head, tail = text[:start], text[start:]
-    matches = list(re.finditer(pattern, tail))
-    ls.check(len(matches) >= count, 'the template has %r' % pattern)
-    m = matches[count - 1]
-    tail = tail[:m.start()] + m.expand(repl) + tail[m.end():]
-    with open(path, 'w') as f:
-        f.write(head + tail)
-
-
 def wait_reason(stack):
     return stack['stack_status_reason']
 
@@ -44,9 +31,9 @@ def wait_reason(stack):
 def unavailable_package(dmlc, work):
     edits, args = ls.deb_runtime(dmlc, work)
     template = ls.compile_dml(dmlc, MNIST, work, edits)
-    edit_template(template, r'"\$DML_DEB" libopenblas0-openmp',
-                  r'"$DML_DEB" libopenblas0-openmp dmlls-no-such-package', 1,
-                  after='workers_group:')
+    ls.edit_template(template, r'"\$DML_DEB" libopenblas0-openmp',
+                     r'"$DML_DEB" libopenblas0-openmp dmlls-no-such-package', 1,
+                     after='workers_group:')
     rc, stack = ls.create(template, ['--parameter', 'key_name=k',
                                      '--parameter', 'workers=1'] + args, work,
                           timeout=600)
@@ -80,8 +67,8 @@ def closed_port(dmlc, work):
     edits, args = ls.deb_runtime(dmlc, work)
     template = ls.compile_dml(dmlc, MNIST, work,
                               [(r'rendezvous = 10m', 'rendezvous = 30s')] + edits)
-    edit_template(template, r'port_range_max: 65535', 'port_range_max: 29499',
-                  1)
+    ls.edit_template(template, r'port_range_max: 65535', 'port_range_max: 29499',
+                     1)
     rc, stack = ls.create(template, ['--parameter', 'key_name=k',
                                      '--parameter', 'workers=1'] + args, work,
                           timeout=900)

@@ -139,3 +139,17 @@ def deb_runtime(dmlc, workdir):
     block = '  runtime { source = deb, url = "%s", sha256 = "%s" }\n' % (DEB_URL, sha)
     return ([(r'(\n  key_pair = key_name\n)', r'\1' + block)],
             ['--file', '%s=%s' % (DEB_URL, os.path.join(out, deb))])
+
+
+def edit_template(path, pattern, repl, count=1, after=None):
+    """In the file PATH, replace the COUNT-th match of PATTERN (1-based) found
+    after the text AFTER with REPL (a re template, or a function of the match)."""
+    text = open(path).read()
+    start = text.index(after) if after else 0
+    head, tail = text[:start], text[start:]
+    matches = list(re.finditer(pattern, tail))
+    check(len(matches) >= count, 'the template has %r' % pattern)
+    m = matches[count - 1]
+    new = m.expand(repl) if isinstance(repl, str) else repl(m)
+    with open(path, 'w') as f:
+        f.write(head + tail[:m.start()] + new + tail[m.end():])

@@ -41,20 +41,6 @@ HEARTBEAT_BOUND_S = 10
 RANK_LINE = re.compile(r'dmlrun: rank (\d+) on node (\d+): interface (\S+) \(([0-9.]+)\), chosen by subnet (\S+)')
 
 
-def edit(text, pattern, repl, after=None):
-    start = text.index(after) if after else 0
-    head, tail = text[:start], text[start:]
-    new, n = re.subn(pattern, repl, tail, count=1)
-    ls.check(n == 1, 'the template has %r' % pattern)
-    return head + new
-
-
-def edit_template(template, pattern, repl, after=None):
-    text = open(template).read()
-    with open(template, 'w') as f:
-        f.write(edit(text, pattern, repl, after))
-
-
 def create(template, params, work, extra=(), timeout=900):
     args = []
     for key, value in params.items():
@@ -180,7 +166,7 @@ def killed_worker(dmlc, work):
     # killed, so the node itself never reports (as a VM that dies).
     crash = ("( while ! grep -qs 'chosen by subnet' \"$DML_LOG_DIR/dmlrun.log\"; do sleep 0.2; done; sleep 3; "
              "kill -KILL -1 ) &\n")
-    edit_template(template, r"\n( *)dml_step 'running the job'\n", lambda m: '\n%s%s%sdml_step \'running the job\'\n' % (
+    ls.edit_template(template, r"\n( *)dml_step 'running the job'\n", lambda m: '\n%s%s%sdml_step \'running the job\'\n' % (
         m.group(1), crash.replace('\n', '\n' + m.group(1)).rstrip(' '), m.group(1)), after='workers_group:')
     rc, stack = create(template, {'key_name': 'k', 'workers': 1}, work, args)
     ls.check(rc == 1 and stack['stack_status'] == 'CREATE_FAILED', 'CREATE_FAILED', stack)
@@ -200,7 +186,7 @@ def killed_worker(dmlc, work):
 def dataset_sha256(dmlc, work):
     edits, args = ls.deb_runtime(dmlc, work)
     template = ls.compile_dml(dmlc, MNIST, work, edits)
-    edit_template(template, r"(dml_check_sha256 '[^']*train-labels-idx1-ubyte\.gz' ')0", r'\g<1>f')
+    ls.edit_template(template, r"(dml_check_sha256 '[^']*train-labels-idx1-ubyte\.gz' ')0", r'\g<1>f')
     rc, stack = create(template, {'key_name': 'k', 'workers': 1}, work, args)
     reason = stack['stack_status_reason']
     ls.check(rc == 1 and stack['stack_status'] == 'CREATE_FAILED', 'CREATE_FAILED', stack)
