@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "compiler/diag/utf8.h"
+#include "compiler/driver/plan_scaling.h"
 #include "runtime/plan/plan_yaml.h"
 
 namespace dml::driver {
@@ -213,8 +214,8 @@ std::string RenderPlanSummary(const ir::Deployment& d) {
     start = end + 1;
   }
   std::string out = fmt::format("job `{}`: {}\n  {}\n\n", d.name, diag::ForDisplay(JobLine(d)), description);
-  out += NodesSection(d) + UploadsSection(d) + "\n" + RanksSection(d) + "\n" + TotalsSection(d) +
-         TextParamsSection(d);
+  out += NodesSection(d) + UploadsSection(d) + "\n" + RanksSection(d) + "\n" + TotalsSection(d) + "\n" +
+         ScalingSection(d) + TextParamsSection(d);
   std::vector<std::string> params;
   for (const ir::HeatParam& p : d.params) {
     if (p.default_value) params.push_back(p.name);

@@ -1,6 +1,7 @@
 // `dmlc plan`: what a job will create and use, in words, before anything is
 // created: its nodes, ranks and their addresses, the vCPUs and memory in
-// total, and the node-hours its time limit allows.
+// total, the node-hours its time limit allows, and for a training job an
+// estimate of its time and of the node count that pays off (plan_scaling.h).
 #pragma once
 
 #include <string>
