@@ -126,9 +126,11 @@ std::string ScalingSection(const ir::Deployment& d) {
   rows.push_back({"speeds", fmt::format("{:g} G multiply-adds/s per core, {} thread{} per rank; link {}",
                                         nodes.core_macs_per_s / kGiga, nodes.threads_per_rank,
                                         nodes.threads_per_rank == 1 ? "" : "s", LinkText(nodes.link))});
-  rows.push_back({"step", fmt::format("{} at {}: {} computing a batch of {}, {} in the allreduce over {} rank{}",
-                                      Millis(e.compute_s + e.allreduce_s), at, Millis(e.compute_s), w.batch_per_rank,
-                                      Millis(e.allreduce_s), e.world, e.world == 1 ? "" : "s")});
+  const std::string exchange = e.world == 1 ? "no allreduce (1 rank)"
+                                            : fmt::format("{} in the allreduce over {} ranks{}", Millis(e.allreduce_s),
+                                                          e.world, e.nodes == 1 ? " (shared memory)" : "");
+  rows.push_back({"step", fmt::format("{} at {}: {} computing a batch of {}, {}", Millis(e.compute_s + e.allreduce_s),
+                                      at, Millis(e.compute_s), w.batch_per_rank, exchange)});
   rows.push_back({"job", fmt::format("{} at {}: {} epochs of {} steps, evaluation, {} start-up", Seconds(e.job_s), at,
                                      w.epochs, e.steps_per_epoch, Seconds(nodes.startup_s))});
   rows.push_back({"nodes", NodesRow(a)});
