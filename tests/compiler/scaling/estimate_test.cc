@@ -9,17 +9,19 @@ namespace {
 
 constexpr double kInstant = 1e30;  // bytes/s of a link whose bandwidth costs nothing
 
-// The paper's MLP: 784-100-10, batch 64, Fashion-MNIST, 10 epochs.
-Workload PaperMlp() {
+Workload Work(int64_t parameters, int64_t forward_macs, int64_t batch, int64_t train, int64_t test, int64_t epochs) {
   Workload w;
-  w.parameters = 79510;
-  w.forward_macs = 79400;
-  w.batch_per_rank = 64;
-  w.train_size = 60000;
-  w.test_size = 10000;
-  w.epochs = 10;
+  w.parameters = parameters;
+  w.forward_macs = forward_macs;
+  w.batch_per_rank = batch;
+  w.train_size = train;
+  w.test_size = test;
+  w.epochs = epochs;
   return w;
 }
+
+// The paper's MLP: 784-100-10, batch 64, Fashion-MNIST, 10 epochs.
+Workload PaperMlp() { return Work(79510, 79400, 64, 60000, 10000, 10); }
 
 Nodes Cloud() {
   Nodes n;
@@ -109,16 +111,7 @@ TEST(ScalingEstimate, ComputeShrinksAndExchangeGrowsWithNodes) {
 // 1 (840 divides by 1..8), c = 1 s per sample, k = 2 latencies per step.
 // No test set: evaluation adds only its one small exchange, 2 (n - 1)
 // latencies, which moves none of the answers below.
-Workload Closed() {
-  Workload w;
-  w.parameters = 1;
-  w.forward_macs = 1;
-  w.batch_per_rank = 1;
-  w.train_size = 840;
-  w.test_size = 0;
-  w.epochs = 1;
-  return w;
-}
+Workload Closed() { return Work(1, 1, 1, 840, 0, 1); }
 
 Nodes ClosedNodes(double latency_s) {
   Nodes n;
