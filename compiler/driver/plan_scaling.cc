@@ -72,7 +72,7 @@ std::string Bytes(double bytes) {
   return kib < kBytesPerKiB ? fmt::format("{:.0f} KiB", kib) : fmt::format("{:.1f} MiB", kib / kBytesPerKiB);
 }
 
-std::string Nodes(int64_t n) { return fmt::format("{} node{}", n, n == 1 ? "" : "s"); }
+std::string NodesText(int64_t n) { return fmt::format("{} node{}", n, n == 1 ? "" : "s"); }
 
 std::string LinkText(const scaling::Channel& link) {
   return fmt::format("{:g} Gbit/s, {:g} ms one way", link.bytes_per_s * kBitsPerByte / kGiga,
@@ -94,14 +94,6 @@ std::string NodesRow(const Advice& a) {
   return row;
 }
 
-std::string Table(const std::vector<std::pair<std::string, std::string>>& rows) {
-  size_t width = 0;
-  for (const auto& row : rows) width = std::max(width, row.first.size());
-  std::string out;
-  for (const auto& [key, value] : rows) out += "  " + key + std::string(width - key.size() + 2, ' ') + value + "\n";
-  return out;
-}
-
 }  // namespace
 
 std::string ScalingSection(const ir::Deployment& d) {
@@ -117,8 +109,8 @@ std::string ScalingSection(const ir::Deployment& d) {
   const scaling::Workload& w = a.job.work;
   const scaling::Nodes& nodes = a.job.nodes;
   const scaling::Estimate& e = a.planned;
-  const std::string at = Nodes(e.nodes);
-  std::vector<std::pair<std::string, std::string>> rows;
+  const std::string at = NodesText(e.nodes);
+  std::vector<std::vector<std::string>> rows;
   rows.push_back({"model", fmt::format("{}: {} parameters ({} of gradients), {} multiply-adds per sample forward",
                                        a.job.model, Grouped(w.parameters),
                                        Bytes(scaling::kBytesPerGradient * static_cast<double>(w.parameters)),
@@ -135,11 +127,11 @@ std::string ScalingSection(const ir::Deployment& d) {
                                      w.epochs, e.steps_per_epoch, Seconds(nodes.startup_s))});
   rows.push_back({"nodes", NodesRow(a)});
   rows.push_back({"pays off", a.paying >= a.max_nodes
-                                  ? fmt::format("up to {}, all the data allows (a full batch per rank)", Nodes(a.paying))
+                                  ? fmt::format("up to {}, all the data allows (a full batch per rank)", NodesText(a.paying))
                                   : fmt::format("up to {}: past it, added nodes return less than {:g} of a node's work "
                                                 "each",
-                                                Nodes(a.paying), scaling::kMinNodeWorth)});
-  return "scaling estimate (a model, not a measurement: docs/scaling.md)\n" + Table(rows);
+                                                NodesText(a.paying), scaling::kMinNodeWorth)});
+  return "scaling estimate (a model, not a measurement: docs/scaling.md)\n" + AlignedRows(std::move(rows));
 }
 
 void CheckScaling(const ir::Deployment& d, const diag::SourceRange& size, diag::DiagnosticSink& sink) {
@@ -151,15 +143,15 @@ void CheckScaling(const ir::Deployment& d, const diag::SourceRange& size, diag::
       diag::Kind::past_scaling_limit, size,
       fmt::format("{} are past the point where more nodes pay off: dmlc plan estimates this job at {} on them "
                   "and {} on {}: a speed-up of {:.2f} for {:.3g} times the nodes",
-                  Nodes(a.job.planned_nodes), Seconds(a.planned.job_s), Seconds(best.job_s), Nodes(a.paying),
+                  NodesText(a.job.planned_nodes), Seconds(a.planned.job_s), Seconds(best.job_s), NodesText(a.paying),
                   best.job_s / a.planned.job_s,
                   static_cast<double>(a.job.planned_nodes) / static_cast<double>(a.paying)),
       {{{}, fmt::format("at {} a step computes for {} and exchanges its {} of gradients for {} (link {}); past {}, "
                         "added nodes return less than {:g} of a node's work each (`dmlc plan` shows the "
                         "estimate; docs/scaling.md)",
-                        Nodes(a.job.planned_nodes), Millis(a.planned.compute_s),
+                        NodesText(a.job.planned_nodes), Millis(a.planned.compute_s),
                         Bytes(scaling::kBytesPerGradient * static_cast<double>(a.job.work.parameters)),
-                        Millis(a.planned.allreduce_s), LinkText(a.job.nodes.link), Nodes(a.paying),
+                        Millis(a.planned.allreduce_s), LinkText(a.job.nodes.link), NodesText(a.paying),
                         scaling::kMinNodeWorth)}},
       {}};
   // The last group whose count is a param: the knob to turn at stack create.
@@ -168,7 +160,7 @@ void CheckScaling(const ir::Deployment& d, const diag::SourceRange& size, diag::
     const int64_t value = a.paying - (a.job.planned_nodes - g->count);
     if (value >= 0) {
       warning.help.push_back(fmt::format("create the stack with `--parameter {}={}` for {}", g->count_param, value,
-                                         Nodes(a.paying)));
+                                         NodesText(a.paying)));
     }
     break;
   }

@@ -5,6 +5,7 @@
 #pragma once
 
 #include <string>
+#include <vector>
 
 #include "compiler/ir/deployment.h"
 
@@ -18,5 +19,9 @@ std::string RenderPlanSummary(const ir::Deployment& deployment);
 std::string DurationText(double seconds);
 // "512 MiB", "4 GiB", "1.5 GiB".
 std::string MemoryText(int64_t mib);
+
+// Rows of cells, left-aligned in columns two spaces apart, each row indented
+// by two; cells made safe to print (diag::ForDisplay).
+std::string AlignedRows(std::vector<std::vector<std::string>> rows);
 
 }  // namespace dml::driver
