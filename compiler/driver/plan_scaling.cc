@@ -126,11 +126,12 @@ std::string ScalingSection(const ir::Deployment& d) {
   rows.push_back({"job", fmt::format("{} at {}: {} epochs of {} steps, evaluation, {} start-up", Seconds(e.job_s), at,
                                      w.epochs, e.steps_per_epoch, Seconds(nodes.startup_s))});
   rows.push_back({"nodes", NodesRow(a)});
+  const std::string paying = NodesText(a.paying);
   rows.push_back({"pays off", a.paying >= a.max_nodes
-                                  ? fmt::format("up to {}, all the data allows (a full batch per rank)", NodesText(a.paying))
-                                  : fmt::format("up to {}: past it, added nodes return less than {:g} of a node's work "
-                                                "each",
-                                                NodesText(a.paying), scaling::kMinNodeWorth)});
+                                  ? fmt::format("up to {}, all the data allows (a full batch per rank)", paying)
+                                  : fmt::format("up to {}: past it, added nodes return less than {:g} of a node's "
+                                                "work each",
+                                                paying, scaling::kMinNodeWorth)});
   return "scaling estimate (a model, not a measurement: docs/scaling.md)\n" + AlignedRows(std::move(rows));
 }
 

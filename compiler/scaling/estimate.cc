@@ -37,8 +37,8 @@ Estimate EstimateAt(const Workload& work, const Nodes& nodes, int64_t node_count
   e.allreduce_s = AllreduceSeconds(bytes, nodes, e.nodes);
   // Evaluation: a forward pass over each rank's slice of the test set, then
   // one small allreduce of the counts (latency only).
-  e.eval_s = static_cast<double>(CeilDiv(work.test_size, e.world)) * static_cast<double>(work.forward_macs) / rank_rate +
-             AllreduceSeconds(0, nodes, e.nodes);
+  const double eval_samples = static_cast<double>(CeilDiv(work.test_size, e.world));
+  e.eval_s = eval_samples * static_cast<double>(work.forward_macs) / rank_rate + AllreduceSeconds(0, nodes, e.nodes);
   const double epoch_s = sample_s * static_cast<double>(shard) +
                          e.allreduce_s * static_cast<double>(e.steps_per_epoch) + e.eval_s;
   e.job_s = nodes.startup_s + epoch_s * static_cast<double>(work.epochs);

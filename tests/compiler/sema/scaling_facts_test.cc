@@ -45,7 +45,8 @@ TEST(SemaScalingFacts, OverridesInTheFile) {
 TEST(SemaScalingFacts, AFlavorByNameHasNoSpeedAndASiteWithoutLinkTheDefault) {
   std::string text = Replace(kValidTrain, "site = chameleon.kvm_tacc",
                              "site = site { name = \"lab\", external_network = \"ext\" }");
-  text = Replace(text, "count = workers\n    flavor = chameleon.m1_medium", "count = workers\n    flavor = \"m1.large\"");
+  text = Replace(text, "count = workers\n    flavor = chameleon.m1_medium",
+                 "count = workers\n    flavor = \"m1.large\"");
   auto c = Compile(text);
   ASSERT_EQ(c->Errors(), 0) << c->Rendered();
   const ir::Deployment& d = c->result.deployments.at(0);
