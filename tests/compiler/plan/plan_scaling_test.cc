@@ -5,33 +5,12 @@
 
 #include <gtest/gtest.h>
 
+#include "tests/compiler/scaling/paper_deployment.h"
+
 namespace dml::driver {
 namespace {
 
-// The paper's MLP on 1 + `workers` nodes of 2 vCPUs, a cloud link.
-ir::Deployment Paper(int workers) {
-  ir::Deployment d;
-  d.name = "paper";
-  ir::NodeGroup master;
-  master.name = "master";
-  master.vcpus = 2;
-  master.core_gmacs = 46;
-  ir::NodeGroup others = master;
-  others.name = "workers";
-  others.count = workers;
-  others.count_param = "workers";
-  others.first_node_rank = 1;
-  d.groups = {master, others};
-  d.link = ir::Link{10, 0.1e-3};
-  plan::TrainSpec train;
-  train.model.layers = {784, 100, 10};
-  train.dataset.train_size = 60000;
-  train.dataset.test_size = 10000;
-  train.batch_per_rank = 64;
-  train.epochs = 10;
-  d.plan.train = train;
-  return d;
-}
+ir::Deployment Paper(int workers) { return scaling::testing::PaperDeployment(workers); }
 
 const diag::SourceRange kSize{0, 31, 13, 7};
 

@@ -5,6 +5,8 @@
 
 #include <gtest/gtest.h>
 
+#include "tests/compiler/scaling/paper_deployment.h"
+
 namespace dml::scaling {
 namespace {
 
@@ -18,20 +20,7 @@ ir::NodeGroup Group(const std::string& name, int count, int procs, int64_t vcpus
   return g;
 }
 
-ir::Deployment PaperJob() {
-  ir::Deployment d;
-  d.name = "mnist";
-  d.groups = {Group("master", 1, 1, 2, 46), Group("workers", 16, 1, 2, 46)};
-  d.link = ir::Link{10, 0.1e-3};
-  plan::TrainSpec train;
-  train.model.layers = {784, 100, 10};
-  train.dataset.train_size = 60000;
-  train.dataset.test_size = 10000;
-  train.batch_per_rank = 64;
-  train.epochs = 10;
-  d.plan.train = train;
-  return d;
-}
+ir::Deployment PaperJob() { return testing::PaperDeployment(16); }
 
 TEST(ScalingFromDeployment, ThePapersMlp) {
   const Modelled m = FromDeployment(PaperJob());
