@@ -1,13 +1,21 @@
-#include "compiler/sema/lower.h"
+#include "compiler/lower/lower.h"
 
 #include <algorithm>
 
-#include "compiler/sema/checks.h"
+#include "compiler/lower/heat_params.h"
+#include "compiler/sema/cluster_shape.h"
 #include "compiler/sema/defaults.h"
-#include "compiler/sema/heat_params.h"
 #include "compiler/sema/net.h"
 
-namespace dml::sema {
+namespace dml::lower {
+
+using sema::ClusterShape;
+using sema::GroupShape;
+using sema::Value;
+using sema::ValueKind;
+namespace defaults = sema::defaults;
+namespace net = sema::net;
+
 namespace {
 
 const Value& Get(const Value& record, const char* field) {
@@ -125,9 +133,9 @@ void LowerGroups(const LowerInput& input, const ClusterShape& shape, HeatParams&
     } else if (const std::string* param = g.CountParam()) {
       group.count_param = *param;
       group.count = static_cast<int>(g.nodes.value_or(0));
-      auto limit = input.count_limits.find(*param);
+      auto limit = input.count_limits->find(*param);
       ir::HeatParam* heat_param = heat.Find(*param);
-      if (heat_param != nullptr && limit != input.count_limits.end()) {
+      if (heat_param != nullptr && limit != input.count_limits->end()) {
         // The param's own range, narrowed to what fits the subnet, dataset and quotas.
         const auto most = static_cast<double>(limit->second);
         heat_param->range_min = std::max(heat_param->range_min.value_or(0.0), 0.0);
@@ -186,7 +194,7 @@ ir::Deployment Lower(const LowerInput& input) {
   out.name = input.job_name;
   out.description = "dml job `" + input.job_name + "` on cluster `" + input.cluster_name +
                     "` (from " + input.source_name + ")";
-  HeatParams heat(input.params);
+  HeatParams heat(*input.params);
 
   const Value& key = Get(cluster, "key_pair");
   out.key_name = heat.Bind(key, key.text,
@@ -211,4 +219,4 @@ ir::Deployment Lower(const LowerInput& input) {
   return out;
 }
 
-}  // namespace dml::sema
+}  // namespace dml::lower

@@ -3,10 +3,16 @@
 #include <algorithm>
 #include <cctype>
 
-#include "compiler/sema/heat_params.h"
-#include "compiler/sema/lower.h"
+#include "compiler/lower/heat_params.h"
+#include "compiler/lower/lower.h"
 
-namespace dml::sema {
+namespace dml::lower {
+
+using sema::FieldValue;
+using sema::Splice;
+using sema::Value;
+using sema::ValueKind;
+
 namespace {
 
 const Value& Get(const Value& record, const char* field) {
@@ -98,8 +104,8 @@ void LowerTextParams(const Value& job, ir::Deployment& out) {
     out.text_params.push_back({param->text, param->param_default ? param->param_default->ScalarText() : ""});
     for (ir::HeatParam& heat : out.params) {
       if (heat.name != param->text || heat.type != ir::ParamType::kString) continue;
-      heat.allowed_pattern = kPlanTextPattern;
-      heat.allowed_pattern_description = kPlanTextPatternReason;
+      heat.allowed_pattern = sema::kPlanTextPattern;
+      heat.allowed_pattern_description = sema::kPlanTextPatternReason;
     }
   }
 }
@@ -139,4 +145,4 @@ void LowerJob(const Value& job, ir::Deployment& out) {
   out.dataset_sha256 = LowerDigests(job);
 }
 
-}  // namespace dml::sema
+}  // namespace dml::lower
