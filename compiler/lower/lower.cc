@@ -41,10 +41,9 @@ bool SameLiteral(const Value& a, const Value& b) {
   return a.kind != ValueKind::kParam && b.kind != ValueKind::kParam && ImageName(a) == ImageName(b);
 }
 
-ir::Network LowerNetwork(const Value& cluster, HeatParams& heat) {
+ir::Network LowerNetwork(const Value& cluster, const ClusterShape& shape, HeatParams& heat) {
   const Value& network = Get(cluster, "network");
   net::Cidr cidr = net::ParseCidr(Get(network, "cidr").text).value_or(net::Cidr{});
-  ClusterShape shape = ShapeOf(cluster);
   net::Ipv4 master = shape.master_ip.value_or(cidr.LastHost());
 
   ir::Network out;
@@ -199,9 +198,9 @@ ir::Deployment Lower(const LowerInput& input) {
   const Value& key = Get(cluster, "key_pair");
   out.key_name = heat.Bind(key, key.text,
                            {"key_name", kKeypairConstraint, "an existing Nova key pair for SSH to the master"});
-  out.network = LowerNetwork(cluster, heat);
+  out.network = LowerNetwork(cluster, *input.shape, heat);
 
-  LowerGroups(input, ShapeOf(cluster), heat, out);
+  LowerGroups(input, *input.shape, heat, out);
 
   out.runtime = LowerRuntime(cluster);
   out.power_off = Get(cluster, "power_off").bool_value;

@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "compiler/ir/deployment.h"
+#include "compiler/sema/cluster_shape.h"
 #include "compiler/sema/value.h"
 
 namespace dml::lower {
@@ -18,6 +19,7 @@ struct LowerInput {
   std::string cluster_name;
   std::string source_name;  // the root file, for the description
   const sema::Value* cluster = nullptr;  // conformed `cluster` block
+  const sema::ClusterShape* shape = nullptr;  // the checks' ShapeOf(*cluster)
   const sema::Value* job = nullptr;      // conformed `job` block
   const std::vector<sema::Value>* params = nullptr;  // the root module's params (kind kParam)
   const std::map<std::string, int64_t>* count_limits = nullptr;  // range_max of each param-driven count

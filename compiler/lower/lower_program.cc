@@ -23,8 +23,8 @@ LowerResult LowerProgram(const sema::AnalyzeResult& checked, diag::DiagnosticSin
   LowerResult result;
   for (const sema::CheckedJob& job : checked.jobs) {
     const sema::CheckedCluster& cluster = *job.cluster;
-    LowerInput input{job.name,      cluster.name,    checked.source_name, &cluster.value,
-                     &job.value,    &checked.params, &job.count_limits};
+    const LowerInput input{job.name,   cluster.name,    checked.source_name, &cluster.value,
+                           &cluster.shape, &job.value, &checked.params,     &job.count_limits};
     ir::Deployment deployment = Lower(input);
     // As `dmlrun local` reads it, each param at its default; the template's
     // copy gets the stack's values, which each node checks the same way.

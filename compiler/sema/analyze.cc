@@ -67,7 +67,8 @@ AnalyzeResult Analyze(const ast::Module& root, ModuleLoader& loader, diag::Diagn
       checked->value = evaluator.EvalBlock(cluster->body, cluster->name.range, scope);
       conformer.ConformRecord(checked->value, ClusterSchema(), "cluster `" + cluster->name.name + "`",
                               cluster->name.range);
-      CheckCluster(checked->value, sink);
+      checked->shape = ShapeOf(checked->value);
+      CheckCluster(checked->value, checked->shape, sink);
       clusters.emplace(cluster, checked.get());
       result.clusters.push_back(std::move(checked));
     }
@@ -80,8 +81,9 @@ AnalyzeResult Analyze(const ast::Module& root, ModuleLoader& loader, diag::Diagn
     conformer.ConformRecord(checked.value, JobSchema(), "job `" + job->name.name + "`",
                             job->name.range);
     if (checked.cluster != nullptr) {
-      CheckJob(checked.value, clusters.at(checked.cluster)->value, sink);
-      CheckServerNameLengths(*job, clusters.at(checked.cluster)->value, sink);
+      const ClusterShape& shape = clusters.at(checked.cluster)->shape;
+      CheckJob(checked.value, shape, sink);
+      CheckServerNameLengths(*job, shape, sink);
     }
     jobs.push_back(std::move(checked));
   }
@@ -100,7 +102,7 @@ AnalyzeResult Analyze(const ast::Module& root, ModuleLoader& loader, diag::Diagn
     JobSites sites{job.decl->name.range, LongestText(job.value)};
     std::optional<TextSite> in_cluster = LongestText(cluster.value, cluster.name);
     if (in_cluster && (!sites.longest || in_cluster->bytes > sites.longest->bytes)) sites.longest = in_cluster;
-    std::map<std::string, int64_t> limits = CountLimits(cluster.value, job.value);
+    std::map<std::string, int64_t> limits = CountLimits(cluster.value, cluster.shape, job.value);
     result.jobs.push_back({job.decl->name.name, &cluster, std::move(job.value), std::move(limits), std::move(sites)});
   }
   return result;

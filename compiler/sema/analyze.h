@@ -12,6 +12,7 @@
 
 #include "compiler/ast/ast.h"
 #include "compiler/diag/diagnostic.h"
+#include "compiler/sema/cluster_shape.h"
 #include "compiler/sema/module_loader.h"
 #include "compiler/sema/text_sites.h"
 #include "compiler/sema/value.h"
@@ -24,10 +25,12 @@ struct JobSites {
   std::optional<TextSite> longest;     // its and its cluster's longest string
 };
 
-// A cluster that passed every check, conformed to the cluster schema.
+// A cluster that passed every check, conformed to the cluster schema, and
+// its shape: computed once, for the checks, and handed on to lowering.
 struct CheckedCluster {
   std::string name;
   Value value;
+  ClusterShape shape;  // of `value` (points into it)
 };
 
 // A job that passed every check, on its checked cluster.
