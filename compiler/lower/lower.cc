@@ -2,6 +2,7 @@
 
 #include <algorithm>
 
+#include "compiler/lower/field.h"
 #include "compiler/lower/heat_params.h"
 #include "compiler/sema/cluster_shape.h"
 #include "compiler/sema/defaults.h"
@@ -18,22 +19,16 @@ namespace net = sema::net;
 
 namespace {
 
-const Value& Get(const Value& record, const char* field) {
-  static const Value kAbsent;  // only reached if a check let a hole through
-  const Value* value = record.Field(field);
-  return value ? *value : kAbsent;
-}
-
 // The text OpenStack wants for a flavor: its name, whether given as a
 // `flavor` record or a plain string.
 std::string FlavorName(const Value& flavor) {
-  if (flavor.kind == ValueKind::kRecord) return Get(flavor, "name").text;
+  if (flavor.kind == ValueKind::kRecord) return Field<std::string>(flavor, "name");
   return flavor.text;
 }
 
 // An image's Glance name: a record's `name`, or the name itself.
 std::string ImageName(const Value& image) {
-  if (image.kind == ValueKind::kRecord) return Get(image, "name").text;
+  if (image.kind == ValueKind::kRecord) return Field<std::string>(image, "name");
   return image.text;
 }
 
@@ -42,8 +37,8 @@ bool SameLiteral(const Value& a, const Value& b) {
 }
 
 ir::Network LowerNetwork(const Value& cluster, const ClusterShape& shape, HeatParams& heat) {
-  const Value& network = Get(cluster, "network");
-  net::Cidr cidr = net::ParseCidr(Get(network, "cidr").text).value_or(net::Cidr{});
+  const Value& network = Field<Record>(cluster, "network");
+  net::Cidr cidr = net::ParseCidr(Field<std::string>(network, "cidr")).value_or(net::Cidr{});
   net::Ipv4 master = shape.master_ip.value_or(cidr.LastHost());
 
   ir::Network out;
@@ -53,15 +48,15 @@ ir::Network LowerNetwork(const Value& cluster, const ClusterShape& shape, HeatPa
   for (const net::Range& pool : net::AllocationPools(cidr, master)) {
     out.allocation_pools.push_back({net::FormatIp(pool.start), net::FormatIp(pool.end)});
   }
-  for (const Value& dns : Get(network, "dns").items) out.dns_nameservers.push_back(dns.text);
+  for (const Value& dns : Field<List>(network, "dns")) out.dns_nameservers.push_back(dns.text);
 
-  const Value& site = Get(cluster, "site");
-  const Value& external = Get(site, "external_network");
+  const Value& site = Field<Record>(cluster, "site");
+  const Value& external = Field<Setting>(site, "external_network");
   out.external_network = heat.Bind(external, external.text,
                                    {"external_network", kNetworkConstraint,
                                     "the external network for the router and the floating IP (" +
-                                        Get(site, "name").text + ")"});
-  const Value& ssh = Get(cluster, "ssh_from");
+                                        Field<std::string>(site, "name") + ")"});
+  const Value& ssh = Field<Setting>(cluster, "ssh_from");
   out.ssh_from = heat.Bind(ssh, ssh.text,
                            {"ssh_from", kCidrConstraint, "the addresses that may reach SSH (port 22)"});
   return out;
@@ -81,17 +76,17 @@ ir::NodeGroup LowerGroup(const ClusterShape& shape, const GroupShape& g, const V
   const std::string prefix = KnobPrefix(shape, g);
   ir::NodeGroup group;
   group.name = g.name;
-  const Value& flavor = Get(nodes, "flavor");
+  const Value& flavor = Field<Setting>(nodes, "flavor");
   group.flavor = heat.Bind(flavor, FlavorName(flavor),
                            {prefix + "_flavor", kFlavorConstraint, "the Nova flavor of the " + g.name});
-  const Value& image = Get(nodes, "image");
+  const Value& image = Field<Setting>(nodes, "image");
   group.image = heat.Bind(image, ImageName(image),
                           {one_image ? "image" : prefix + "_image", kImageConstraint, "the Glance image the nodes boot"});
   if (image.kind == ValueKind::kRecord) {
-    group.login = Get(image, "login").text;
-    if (!Get(image, "provided").bool_value) group.image_upload = Get(image, "upload").text;
+    group.login = Field<std::string>(image, "login");
+    if (!Field<bool>(image, "provided")) group.image_upload = Field<std::string>(image, "upload");
   }
-  group.procs_per_node = static_cast<int>(Get(nodes, "procs").int_value);
+  group.procs_per_node = static_cast<int>(Field<int64_t>(nodes, "procs"));
   group.vcpus = g.Vcpus();
   if (std::optional<int64_t> ram = g.RamBytes()) group.ram_mb = *ram / kBytesPerMiB;
   if (const Value* reservation = nodes.Field("reservation")) {
@@ -166,9 +161,9 @@ void LowerGroups(const LowerInput& input, const ClusterShape& shape, HeatParams&
 }
 
 ir::RuntimeSource LowerRuntime(const Value& cluster) {
-  const Value& runtime = Get(cluster, "runtime");
+  const Value& runtime = Field<Record>(cluster, "runtime");
   ir::RuntimeSource out;
-  const std::string& source = Get(runtime, "source").text;
+  const std::string& source = Field<std::string>(runtime, "source");
   out.kind = source == "deb"            ? ir::RuntimeSource::Kind::kDeb
              : source == "preinstalled" ? ir::RuntimeSource::Kind::kPreinstalled
                                         : ir::RuntimeSource::Kind::kGit;
@@ -195,7 +190,7 @@ ir::Deployment Lower(const LowerInput& input) {
                     "` (from " + input.source_name + ")";
   HeatParams heat(*input.params);
 
-  const Value& key = Get(cluster, "key_pair");
+  const Value& key = Field<Setting>(cluster, "key_pair");
   out.key_name = heat.Bind(key, key.text,
                            {"key_name", kKeypairConstraint, "an existing Nova key pair for SSH to the master"});
   out.network = LowerNetwork(cluster, *input.shape, heat);
@@ -203,14 +198,14 @@ ir::Deployment Lower(const LowerInput& input) {
   LowerGroups(input, *input.shape, heat, out);
 
   out.runtime = LowerRuntime(cluster);
-  out.power_off = Get(cluster, "power_off").bool_value;
+  out.power_off = Field<bool>(cluster, "power_off");
   out.params = heat.Take();
 
   plan::Plan& p = out.plan;
   p.job = input.job_name;
   p.cluster.subnet = out.network.cidr;
   p.cluster.master_addr = out.network.master_ip;
-  p.cluster.port = static_cast<int>(Get(cluster, "port").int_value);
+  p.cluster.port = static_cast<int>(Field<int64_t>(cluster, "port"));
   for (const ir::NodeGroup& g : out.groups) {
     p.cluster.groups.push_back({g.name, g.count, g.procs_per_node, g.count_param});
   }

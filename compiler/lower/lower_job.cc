@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cctype>
 
+#include "compiler/lower/field.h"
 #include "compiler/lower/heat_params.h"
 #include "compiler/lower/lower.h"
 
@@ -15,69 +16,63 @@ using sema::ValueKind;
 
 namespace {
 
-const Value& Get(const Value& record, const char* field) {
-  static const Value kAbsent;
-  const Value* value = record.Field(field);
-  return value ? *value : kAbsent;
-}
-
 plan::Dataset LowerDataset(const Value& d) {
   plan::Dataset out;
-  out.name = Get(d, "name").text;
-  out.format = Get(d, "format").text;
-  out.dir = Get(d, "dir").text;
-  out.train_images = Get(d, "train_images").text;
-  out.train_labels = Get(d, "train_labels").text;
-  out.test_images = Get(d, "test_images").text;
-  out.test_labels = Get(d, "test_labels").text;
-  out.train_size = Get(d, "train_size").int_value;
-  out.test_size = Get(d, "test_size").int_value;
+  out.name = Field<std::string>(d, "name");
+  out.format = Field<std::string>(d, "format");
+  out.dir = Field<std::string>(d, "dir");
+  out.train_images = Field<std::string>(d, "train_images");
+  out.train_labels = Field<std::string>(d, "train_labels");
+  out.test_images = Field<std::string>(d, "test_images");
+  out.test_labels = Field<std::string>(d, "test_labels");
+  out.train_size = Field<int64_t>(d, "train_size");
+  out.test_size = Field<int64_t>(d, "test_size");
   return out;
 }
 
 plan::Optimizer LowerOptimizer(const Value& o) {
   plan::Optimizer out;
   out.kind = o.record_type;
-  out.lr = Get(o, "lr").number;
-  out.weight_decay = Get(o, "weight_decay").number;
+  out.lr = Field<double>(o, "lr");
+  out.weight_decay = Field<double>(o, "weight_decay");
   if (o.record_type == "adam") {
-    out.beta1 = Get(o, "beta1").number;
-    out.beta2 = Get(o, "beta2").number;
-    out.eps = Get(o, "eps").number;
+    out.beta1 = Field<double>(o, "beta1");
+    out.beta2 = Field<double>(o, "beta2");
+    out.eps = Field<double>(o, "eps");
   } else {
-    out.momentum = Get(o, "momentum").number;
+    out.momentum = Field<double>(o, "momentum");
   }
   return out;
 }
 
 plan::TrainSpec LowerTrain(const Value& t) {
   plan::TrainSpec out;
-  out.dataset = LowerDataset(Get(t, "dataset"));
-  const Value& model = Get(t, "model");
+  out.dataset = LowerDataset(Field<Record>(t, "dataset"));
+  const Value& model = Field<Record>(t, "model");
   out.model.kind = model.record_type;
-  for (const Value& size : Get(model, "layers").items) out.model.layers.push_back(size.int_value);
-  out.model.activation = Get(model, "activation").text;
-  out.loss = Get(t, "loss").text;
-  out.optimizer = LowerOptimizer(Get(t, "optimizer"));
-  out.batch_per_rank = static_cast<int>(Get(t, "batch").int_value);
-  out.epochs = static_cast<int>(Get(t, "epochs").int_value);
-  out.seed = static_cast<uint64_t>(Get(t, "seed").int_value);
-  out.threads_per_rank = static_cast<int>(Get(t, "threads").int_value);
+  for (const Value& size : Field<List>(model, "layers")) out.model.layers.push_back(size.int_value);
+  out.model.activation = Field<std::string>(model, "activation");
+  out.loss = Field<std::string>(t, "loss");
+  out.optimizer = LowerOptimizer(Field<Record>(t, "optimizer"));
+  out.batch_per_rank = static_cast<int>(Field<int64_t>(t, "batch"));
+  out.epochs = static_cast<int>(Field<int64_t>(t, "epochs"));
+  out.seed = static_cast<uint64_t>(Field<int64_t>(t, "seed"));
+  out.threads_per_rank = static_cast<int>(Field<int64_t>(t, "threads"));
   if (const Value* checkpoint = t.Field("checkpoint")) {
-    out.checkpoint.dir = Get(*checkpoint, "dir").text;
-    out.checkpoint.every_epochs = static_cast<int>(Get(*checkpoint, "every").int_value);
+    out.checkpoint.dir = Field<std::string>(*checkpoint, "dir");
+    out.checkpoint.every_epochs = static_cast<int>(Field<int64_t>(*checkpoint, "every"));
   }
   return out;
 }
 
 plan::CommandSpec LowerCommand(const Value& r) {
   plan::CommandSpec out;
-  out.repo = Get(r, "repo").text;
-  out.ref = Get(r, "ref").text;
-  out.requirements_dir = Get(r, "requirements").text;
-  out.entrypoint = Get(r, "entrypoint").text;
-  for (const Value& arg : Get(r, "args").items) out.args.push_back(arg.text);
-  out.python = Get(r, "python").text;
+  out.repo = Field<std::string>(r, "repo");
+  out.ref = Field<std::string>(r, "ref");
+  out.requirements_dir = Field<std::string>(r, "requirements");
+  out.entrypoint = Field<std::string>(r, "entrypoint");
+  for (const Value& arg : Field<List>(r, "args")) out.args.push_back(arg.text);
+  out.python = Field<std::string>(r, "python");
   return out;
 }
 
@@ -120,26 +115,27 @@ std::optional<ir::DatasetDigests> LowerDigests(const Value& job) {
   const Value* dataset = train ? train->Field("dataset") : nullptr;
   const Value* sha = dataset ? dataset->Field("sha256") : nullptr;
   if (sha == nullptr || sha->kind != ValueKind::kRecord) return std::nullopt;
-  return ir::DatasetDigests{LowerCase(Get(*sha, "train_images").text), LowerCase(Get(*sha, "train_labels").text),
-                            LowerCase(Get(*sha, "test_images").text), LowerCase(Get(*sha, "test_labels").text)};
+  return ir::DatasetDigests{
+      LowerCase(Field<std::string>(*sha, "train_images")), LowerCase(Field<std::string>(*sha, "train_labels")),
+      LowerCase(Field<std::string>(*sha, "test_images")), LowerCase(Field<std::string>(*sha, "test_labels"))};
 }
 
 }  // namespace
 
 void LowerJob(const Value& job, ir::Deployment& out) {
   plan::Plan& plan = out.plan;
-  plan.max_restarts = static_cast<int>(Get(job, "max_restarts").int_value);
-  const Value& timeouts = Get(job, "timeouts");
-  plan.timeouts.rendezvous_s = Get(timeouts, "rendezvous").number;
-  plan.timeouts.collective_s = Get(timeouts, "collective").number;
-  plan.timeouts.job_s = Get(timeouts, "job").number;
-  plan.timeouts.heartbeat_s = Get(timeouts, "heartbeat").number;
+  plan.max_restarts = static_cast<int>(Field<int64_t>(job, "max_restarts"));
+  const Value& timeouts = Field<Record>(job, "timeouts");
+  plan.timeouts.rendezvous_s = Field<double>(timeouts, "rendezvous");
+  plan.timeouts.collective_s = Field<double>(timeouts, "collective");
+  plan.timeouts.job_s = Field<double>(timeouts, "job");
+  plan.timeouts.heartbeat_s = Field<double>(timeouts, "heartbeat");
   if (const Value* train = job.Field("train")) {
     plan.kind = plan::JobKind::kTrain;
     plan.train = LowerTrain(*train);
   } else {
     plan.kind = plan::JobKind::kCommand;
-    plan.command = LowerCommand(Get(job, "run"));
+    plan.command = LowerCommand(Field<Record>(job, "run"));
   }
   LowerTextParams(job, out);
   out.dataset_sha256 = LowerDigests(job);

@@ -1,7 +1,8 @@
 // Lowering's entry point: every checked job of a program becomes an
 // ir::Deployment, and each deployment's launch plan passes the plan's own
 // validation. Anything that fails here is a defect in dmlc (the checks let
-// it through), reported as internal_error.
+// it through): a field lowering reads that is missing (FieldError) or a plan
+// the plan's rules refuse, reported as internal_error.
 #pragma once
 
 #include <vector>
