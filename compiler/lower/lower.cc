@@ -38,7 +38,9 @@ bool SameLiteral(const Value& a, const Value& b) {
 
 ir::Network LowerNetwork(const Value& cluster, const ClusterShape& shape, HeatParams& heat) {
   const Value& network = Field<Record>(cluster, "network");
-  net::Cidr cidr = net::ParseCidr(Field<std::string>(network, "cidr")).value_or(net::Cidr{});
+  // The checks' shape holds the parsed subnet; no subnet there is a hole too.
+  if (!shape.cidr) throw FieldError("the network's `cidr` is not a subnet (lowering reads a cidr)", network.range);
+  const net::Cidr cidr = *shape.cidr;
   net::Ipv4 master = shape.master_ip.value_or(cidr.LastHost());
 
   ir::Network out;

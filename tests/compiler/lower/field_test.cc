@@ -141,5 +141,19 @@ TEST(LowerProgram, AMissingFieldIsAnInternalErrorAndNoDeployment) {
   }
 }
 
+TEST(LowerProgram, AShapeWithoutASubnetIsAnInternalError) {
+  auto c = sema::testing::Compile(sema::testing::kValidTrain);
+  ASSERT_EQ(c->Errors(), 0) << c->Rendered();
+  c->checked.clusters.front()->shape.cidr.reset();
+  diag::DiagnosticSink sink;
+  EXPECT_TRUE(LowerProgram(c->checked, sink).deployments.empty());
+  const std::vector<diag::Diagnostic> diagnostics = sink.Sorted();
+  ASSERT_EQ(diagnostics.size(), 1u);
+  EXPECT_EQ(diagnostics[0].kind, diag::Kind::internal_error);
+  EXPECT_EQ(diagnostics[0].message,
+            "dmlc could not lower job `mnist`: the network's `cidr` is not a subnet (lowering reads a cidr); "
+            "please report this bug");
+}
+
 }  // namespace
 }  // namespace dml::lower
