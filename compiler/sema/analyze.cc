@@ -16,6 +16,7 @@
 namespace dml::sema {
 namespace {
 
+// A job as declared and conformed, before its checks passed.
 struct JobDecl {
   const ast::Job* decl = nullptr;
   const ast::Cluster* cluster = nullptr;
@@ -76,16 +77,16 @@ AnalyzeResult Analyze(const ast::Module& root, ModuleLoader& loader, diag::Diagn
   for (const ast::Decl& decl : root.decls) {
     const auto* job = std::get_if<ast::Job>(&decl);
     if (job == nullptr) continue;
-    JobDecl checked{job, ResolveCluster(*job, scope, sink), {}};
-    checked.value = evaluator.EvalBlock(job->body, job->name.range, scope);
-    conformer.ConformRecord(checked.value, JobSchema(), "job `" + job->name.name + "`",
+    JobDecl entry{job, ResolveCluster(*job, scope, sink), {}};
+    entry.value = evaluator.EvalBlock(job->body, job->name.range, scope);
+    conformer.ConformRecord(entry.value, JobSchema(), "job `" + job->name.name + "`",
                             job->name.range);
-    if (checked.cluster != nullptr) {
-      const ClusterShape& shape = clusters.at(checked.cluster)->shape;
-      CheckJob(checked.value, shape, sink);
+    if (entry.cluster != nullptr) {
+      const ClusterShape& shape = clusters.at(entry.cluster)->shape;
+      CheckJob(entry.value, shape, sink);
       CheckServerNameLengths(*job, shape, sink);
     }
-    jobs.push_back(std::move(checked));
+    jobs.push_back(std::move(entry));
   }
   for (const auto& cluster : result.clusters) CheckHeatText(cluster->value, "the cluster", sink);
   for (const Value& param : result.params) {
@@ -103,7 +104,8 @@ AnalyzeResult Analyze(const ast::Module& root, ModuleLoader& loader, diag::Diagn
     std::optional<TextSite> in_cluster = LongestText(cluster.value, cluster.name);
     if (in_cluster && (!sites.longest || in_cluster->bytes > sites.longest->bytes)) sites.longest = in_cluster;
     std::map<std::string, int64_t> limits = CountLimits(cluster.value, cluster.shape, job.value);
-    result.jobs.push_back({job.decl->name.name, &cluster, std::move(job.value), std::move(limits), std::move(sites)});
+    result.jobs.push_back(
+        {job.decl->name.name, &cluster, std::move(job.value), std::move(limits), std::move(sites)});
   }
   return result;
 }
