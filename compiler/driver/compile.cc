@@ -14,6 +14,7 @@
 #include "compiler/emit/heat_emitter.h"
 #include "compiler/emit/plan_files.h"
 #include "compiler/ir/deployment.h"
+#include "compiler/lower/lower_program.h"
 #include "compiler/sema/analyze.h"
 #include "compiler/syntax/parser.h"
 #include "runtime/plan/plan_yaml.h"
@@ -42,7 +43,9 @@ class Compilation {
     // Checking a half-parsed file would mostly report the syntax errors
     // again in other words; fix those first.
     if (sink_.HasErrors()) return std::nullopt;
-    sema::AnalyzeResult result = sema::Analyze(root, loader_, sink_);
+    const sema::AnalyzeResult checked = sema::Analyze(root, loader_, sink_);
+    if (sink_.HasErrors()) return std::nullopt;
+    lower::LowerResult result = lower::LowerProgram(checked, sink_);
     if (sink_.HasErrors()) return std::nullopt;
     // What only the emitted template shows: each check reports its own job.
     for (size_t i = 0; i < result.deployments.size() && i < result.sites.size(); ++i) {

@@ -1,4 +1,4 @@
-// dmlc's pipeline: read -> parse -> analyze (sema) -> emit, with diagnostics
+// dmlc's pipeline: read -> parse -> analyze (sema) -> lower -> emit, with diagnostics
 // printed at the end. Each command returns its process exit code.
 #pragma once
 

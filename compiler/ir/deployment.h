@@ -1,6 +1,6 @@
 // The compiler's IR: everything the emitters need, fully resolved and checked.
-// sema builds it from the typed AST; emit/ turns it into a Heat template and
-// the launch plan. No AST or ANTLR types appear here.
+// compiler/lower builds it from the values sema checked; emit/ turns it into
+// a Heat template and the launch plan. No AST or ANTLR types appear here.
 #pragma once
 
 #include <cstddef>

@@ -1,6 +1,6 @@
 // The order of sema's passes: scopes (the prelude, the root and its
-// imports), types, declarations, clusters, jobs, then - only when nothing
-// was wrong - lowering and the plan's own validation.
+// imports), types, declarations, clusters, jobs; only when nothing was
+// wrong, the checked values for lowering.
 #include "compiler/sema/analyze.h"
 
 #include <map>
@@ -9,16 +9,15 @@
 #include "compiler/sema/conform.h"
 #include "compiler/sema/declare_types.h"
 #include "compiler/sema/evaluate.h"
-#include "compiler/sema/lower.h"
 #include "compiler/sema/name_length.h"
-#include "compiler/sema/scaling_facts.h"
 #include "compiler/sema/scope.h"
 #include "compiler/sema/suggest.h"
 
 namespace dml::sema {
 namespace {
 
-struct CheckedJob {
+// A job as declared and conformed, before its checks passed.
+struct JobDecl {
   const ast::Job* decl = nullptr;
   const ast::Cluster* cluster = nullptr;
   Value value;
@@ -44,16 +43,6 @@ const ast::Cluster* ResolveCluster(const ast::Job& job, const ModuleScope& scope
   return symbol->cluster;
 }
 
-void ReportInvalidPlan(const ast::Job& job, const std::vector<plan::PlanError>& errors,
-                       diag::DiagnosticSink& sink) {
-  diag::Diagnostic diagnostic{diag::Kind::internal_error, job.name.range,
-                              "dmlc built an invalid launch plan for job `" + job.name.name +
-                                  "`; please report this bug",
-                              {}, {}};
-  for (const plan::PlanError& error : errors) diagnostic.notes.push_back({{}, error.ToString()});
-  sink.Report(std::move(diagnostic));
-}
-
 }  // namespace
 
 AnalyzeResult Analyze(const ast::Module& root, ModuleLoader& loader, diag::DiagnosticSink& sink) {
@@ -66,35 +55,41 @@ AnalyzeResult Analyze(const ast::Module& root, ModuleLoader& loader, diag::Diagn
   CheckDeclaredNameLengths(root, sink);
   const ModuleScope& scope = program.root();
 
-  std::map<const ast::Cluster*, Value> clusters;
-  std::vector<CheckedJob> jobs;
-  std::vector<Value> params;
+  AnalyzeResult result;
+  result.source_name = root.name;
+  std::map<const ast::Cluster*, const CheckedCluster*> clusters;
+  std::vector<JobDecl> jobs;
   for (const ast::Decl& decl : root.decls) {
     if (const auto* param = std::get_if<ast::Param>(&decl)) {
-      if (auto value = evaluator.ParamValue(*param, scope, param->name.range)) params.push_back(*value);
+      if (auto value = evaluator.ParamValue(*param, scope, param->name.range)) result.params.push_back(*value);
     } else if (const auto* cluster = std::get_if<ast::Cluster>(&decl)) {
-      Value value = evaluator.EvalBlock(cluster->body, cluster->name.range, scope);
-      conformer.ConformRecord(value, ClusterSchema(), "cluster `" + cluster->name.name + "`",
+      auto checked = std::make_unique<CheckedCluster>();
+      checked->name = cluster->name.name;
+      checked->value = evaluator.EvalBlock(cluster->body, cluster->name.range, scope);
+      conformer.ConformRecord(checked->value, ClusterSchema(), "cluster `" + cluster->name.name + "`",
                               cluster->name.range);
-      CheckCluster(value, sink);
-      clusters.emplace(cluster, std::move(value));
+      checked->shape = ShapeOf(checked->value);
+      CheckCluster(checked->value, checked->shape, sink);
+      clusters.emplace(cluster, checked.get());
+      result.clusters.push_back(std::move(checked));
     }
   }
   for (const ast::Decl& decl : root.decls) {
     const auto* job = std::get_if<ast::Job>(&decl);
     if (job == nullptr) continue;
-    CheckedJob checked{job, ResolveCluster(*job, scope, sink), {}};
-    checked.value = evaluator.EvalBlock(job->body, job->name.range, scope);
-    conformer.ConformRecord(checked.value, JobSchema(), "job `" + job->name.name + "`",
+    JobDecl entry{job, ResolveCluster(*job, scope, sink), {}};
+    entry.value = evaluator.EvalBlock(job->body, job->name.range, scope);
+    conformer.ConformRecord(entry.value, JobSchema(), "job `" + job->name.name + "`",
                             job->name.range);
-    if (checked.cluster != nullptr) {
-      CheckJob(checked.value, clusters.at(checked.cluster), sink);
-      CheckServerNameLengths(*job, clusters.at(checked.cluster), sink);
+    if (entry.cluster != nullptr) {
+      const ClusterShape& shape = clusters.at(entry.cluster)->shape;
+      CheckJob(entry.value, shape, sink);
+      CheckServerNameLengths(*job, shape, sink);
     }
-    jobs.push_back(std::move(checked));
+    jobs.push_back(std::move(entry));
   }
-  for (const auto& [decl, cluster] : clusters) CheckHeatText(cluster, "the cluster", sink);
-  for (const Value& param : params) {
+  for (const auto& cluster : result.clusters) CheckHeatText(cluster->value, "the cluster", sink);
+  for (const Value& param : result.params) {
     if (param.param_default) CheckHeatText(*param.param_default, "the default of param `" + param.text + "`", sink);
   }
   if (jobs.empty()) {
@@ -102,26 +97,15 @@ AnalyzeResult Analyze(const ast::Module& root, ModuleLoader& loader, diag::Diagn
                  {"add `job NAME on CLUSTER { train { ... } }` or `{ run { ... } }`"}});
   }
 
-  AnalyzeResult result;
-  if (sink.HasErrors()) return result;
-  for (const CheckedJob& job : jobs) {
-    const Value& cluster = clusters.at(job.cluster);
-    LowerInput input{job.decl->name.name, job.cluster->name.name, root.name, &cluster, &job.value,
-                     params, CountLimits(cluster, job.value)};
-    ir::Deployment deployment = Lower(input);
-    AddScalingFacts(cluster, deployment);
-    // As `dmlrun local` reads it, each param at its default; the template's
-    // copy gets the stack's values, which each node checks the same way.
-    std::vector<plan::PlanError> errors = plan::Validate(deployment.StandalonePlan(), deployment.name);
-    if (!errors.empty()) {
-      ReportInvalidPlan(*job.decl, errors, sink);
-      return {};
-    }
-    result.deployments.push_back(std::move(deployment));
-    JobSites sites{job.decl->name.range, LongestText(job.value), SizeSite(cluster)};
-    std::optional<TextSite> in_cluster = LongestText(cluster, job.cluster->name.name);
+  if (sink.HasErrors()) return {};
+  for (JobDecl& job : jobs) {
+    const CheckedCluster& cluster = *clusters.at(job.cluster);
+    JobSites sites{job.decl->name.range, LongestText(job.value), SizeSite(cluster.shape)};
+    std::optional<TextSite> in_cluster = LongestText(cluster.value, cluster.name);
     if (in_cluster && (!sites.longest || in_cluster->bytes > sites.longest->bytes)) sites.longest = in_cluster;
-    result.sites.push_back(std::move(sites));
+    std::map<std::string, int64_t> limits = CountLimits(cluster.value, cluster.shape, job.value);
+    result.jobs.push_back(
+        {job.decl->name.name, &cluster, std::move(job.value), std::move(limits), std::move(sites)});
   }
   return result;
 }

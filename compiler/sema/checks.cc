@@ -200,8 +200,7 @@ void CheckImages(const Value& cluster, const ClusterShape& shape, diag::Diagnost
   }
 }
 
-void CheckCluster(const Value& cluster, diag::DiagnosticSink& sink) {
-  ClusterShape shape = ShapeOf(cluster);
+void CheckCluster(const Value& cluster, const ClusterShape& shape, diag::DiagnosticSink& sink) {
   const FieldValue* workers = cluster.FieldEntry("workers");
   const std::vector<const FieldValue*> groups = cluster.Entries("group");
   if (workers != nullptr && !groups.empty()) {

@@ -21,12 +21,13 @@ namespace dml::sema {
 // subnet_too_small, ip_outside_subnet, the first group, insecure_repo_url
 // (runtime url), procs_exceed_vcpus, quota_exceeded, and the deb runtime's
 // required fields.
-void CheckCluster(const Value& cluster, diag::DiagnosticSink& sink);
+// `shape` is ShapeOf(cluster), computed once by the caller.
+void CheckCluster(const Value& cluster, const ClusterShape& shape, diag::DiagnosticSink& sink);
 
 // insecure_repo_url (run.repo), batch_exceeds_dataset, timeout consistency
 // (heartbeat < collective, each < job), the dataset's sha256 digests,
-// unsupported_by_runtime.
-void CheckJob(const Value& job, const Value& cluster, diag::DiagnosticSink& sink);
+// unsupported_by_runtime. `cluster` is the shape of the job's cluster.
+void CheckJob(const Value& job, const ClusterShape& cluster, diag::DiagnosticSink& sink);
 
 // value_out_of_range: the rules dmlrun applies to the plan's text
 // (runtime/plan/field_rules.h) on `run`'s ref, requirements, entrypoint,
@@ -50,7 +51,7 @@ void CheckHeatText(const Value& value, const std::string& what, diag::Diagnostic
 // counts at their defaults) so that the nodes fit the subnet and the
 // quotas, and every rank gets a full batch of the job's dataset. Never
 // below zero. The Heat parameter's range_max.
-std::map<std::string, int64_t> CountLimits(const Value& cluster, const Value& job);
+std::map<std::string, int64_t> CountLimits(const Value& cluster, const ClusterShape& shape, const Value& job);
 // The part of CountLimits that quotas set: for `param`, how many more nodes
 // of its groups fit every quota; absent when no quota limits it.
 std::optional<int64_t> QuotaCountLimit(const Value& cluster, const ClusterShape& shape, const std::string& param);

@@ -5,7 +5,7 @@
 // parameters refuses that at stack create (kHeatTextPattern), so a default
 // holding it would make Heat refuse the template: report it here instead.
 #include "compiler/sema/checks.h"
-#include "compiler/sema/heat_params.h"
+#include "compiler/sema/text_patterns.h"
 #include "runtime/plan/plan_yaml.h"
 
 namespace dml::sema {

@@ -155,7 +155,7 @@ void CheckBatch(const Value& train, const ClusterShape& shape, diag::DiagnosticS
 
 }  // namespace
 
-void CheckJob(const Value& job, const Value& cluster, diag::DiagnosticSink& sink) {
+void CheckJob(const Value& job, const ClusterShape& cluster, diag::DiagnosticSink& sink) {
   if (const Value* run = BlockField(job, "run")) CheckRepoUrl(run->Field("repo"), sink);
   CheckPlanText(job, sink);
   CheckTimeouts(job, sink);
@@ -163,11 +163,10 @@ void CheckJob(const Value& job, const Value& cluster, diag::DiagnosticSink& sink
   if (train == nullptr) return;
   CheckRuntimeSupport(*train, sink);
   CheckDatasetDigests(*train, sink);
-  CheckBatch(*train, ShapeOf(cluster), sink);
+  CheckBatch(*train, cluster, sink);
 }
 
-std::map<std::string, int64_t> CountLimits(const Value& cluster, const Value& job) {
-  ClusterShape shape = ShapeOf(cluster);
+std::map<std::string, int64_t> CountLimits(const Value& cluster, const ClusterShape& shape, const Value& job) {
   std::map<std::string, int64_t> limits;
   const int64_t capacity = shape.cidr ? net::WorkerCapacity(*shape.cidr) : 0;
   const Value* train = BlockField(job, "train");

@@ -114,4 +114,11 @@ std::string NodesBreakdown(const ClusterShape& shape) {
   return text;
 }
 
+diag::SourceRange SizeSite(const ClusterShape& shape) {
+  for (auto g = shape.groups.rbegin(); g != shape.groups.rend(); ++g) {
+    if (g->count != nullptr) return g->count->range;
+  }
+  return shape.groups.empty() ? diag::SourceRange{} : shape.groups.front().where;
+}
+
 }  // namespace dml::sema

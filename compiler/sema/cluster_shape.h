@@ -47,6 +47,11 @@ struct ClusterShape {
 
 ClusterShape ShapeOf(const Value& cluster);
 
+// Where the cluster's size is written: the `count` of its last group that
+// has one (a literal or a param), else that group's name. The scaling
+// warning points there.
+diag::SourceRange SizeSite(const ClusterShape& shape);
+
 // "1 master + 16 workers": how the node count is made up.
 std::string NodesBreakdown(const ClusterShape& shape);
 

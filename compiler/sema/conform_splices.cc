@@ -5,7 +5,7 @@
 #include <set>
 
 #include "compiler/sema/conform.h"
-#include "compiler/sema/heat_params.h"
+#include "compiler/sema/text_patterns.h"
 
 namespace dml::sema {
 

@@ -3,7 +3,6 @@
 #include <string>
 
 #include "compiler/ir/deployment.h"
-#include "compiler/sema/cluster_shape.h"
 
 namespace dml::sema {
 namespace {
@@ -35,9 +34,9 @@ void CheckDeclaredNameLengths(const ast::Module& root, diag::DiagnosticSink& sin
   }
 }
 
-void CheckServerNameLengths(const ast::Job& job, const Value& cluster, diag::DiagnosticSink& sink) {
+void CheckServerNameLengths(const ast::Job& job, const ClusterShape& cluster, diag::DiagnosticSink& sink) {
   const bool job_fits = job.name.name.size() <= ir::kMaxNameLength;  // else reported with the declarations
-  for (const GroupShape& group : ShapeOf(cluster).groups) {
+  for (const GroupShape& group : cluster.groups) {
     if (!CheckLength(group.name, group.where, "the group's", sink) || !job_fits) continue;
     const std::string prefix = job.name.name + "-" + group.name;
     if (prefix.size() <= ir::kMaxServerNamePrefix) continue;

@@ -6,14 +6,14 @@
 
 #include "compiler/ast/ast.h"
 #include "compiler/diag/diagnostic.h"
-#include "compiler/sema/value.h"
+#include "compiler/sema/cluster_shape.h"
 
 namespace dml::sema {
 
 // The root module's jobs, clusters and params.
 void CheckDeclaredNameLengths(const ast::Module& root, diag::DiagnosticSink& sink);
 
-// The groups of `cluster` (conformed), and the server names of `job` on it.
-void CheckServerNameLengths(const ast::Job& job, const Value& cluster, diag::DiagnosticSink& sink);
+// The groups of the job's cluster (its shape), and the server names of `job` on it.
+void CheckServerNameLengths(const ast::Job& job, const ClusterShape& cluster, diag::DiagnosticSink& sink);
 
 }  // namespace dml::sema

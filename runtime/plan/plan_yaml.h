@@ -38,7 +38,7 @@ bool HasParamHole(std::string_view text);
 // Heat's tokens in a template that dmlc writes start and end with this; the
 // embedded plan escapes every '@' of its text, the boot script's shell quoting
 // too, and every string parameter's constraint refuses it (see
-// compiler/sema/heat_params.h), so nothing but dmlc can write a token.
+// compiler/sema/text_patterns.h), so nothing but dmlc can write a token.
 inline constexpr std::string_view kHeatTokenMark = "@@";
 std::string HeatParamToken(const std::string& param);  // "@@DML_PARAM_workers@@"
 

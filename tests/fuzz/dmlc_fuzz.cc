@@ -21,6 +21,7 @@
 #include "compiler/emit/plan_files.h"
 #include "compiler/fmt/formatter.h"
 #include "compiler/graph/heat_graph.h"
+#include "compiler/lower/lower_program.h"
 #include "compiler/sema/analyze.h"
 #include "compiler/syntax/lex.h"
 #include "compiler/syntax/parser.h"
@@ -100,7 +101,9 @@ std::string Compile(const std::string& text, diag::SourceManager& sources, diag:
   driver::FileModuleLoader loader(sources, sink, {});  // the embedded stdlib only
   const ast::Module root = syntax::ParseModule(file, sources, sink);
   if (sink.HasErrors()) return "error";
-  sema::AnalyzeResult result = sema::Analyze(root, loader, sink);
+  const sema::AnalyzeResult checked = sema::Analyze(root, loader, sink);
+  if (sink.HasErrors()) return "error";
+  const lower::LowerResult result = lower::LowerProgram(checked, sink);
   if (sink.HasErrors()) return "error";
   std::string out;
   for (const ir::Deployment& deployment : result.deployments) {

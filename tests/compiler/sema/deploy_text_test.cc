@@ -6,7 +6,7 @@
 
 #include <gtest/gtest.h>
 
-#include "compiler/sema/heat_params.h"
+#include "compiler/sema/text_patterns.h"
 #include "runtime/plan/plan_yaml.h"
 #include "tests/compiler/sema/sema_test_util.h"
 

@@ -70,7 +70,8 @@ std::unique_ptr<Compiled> Compile(const std::string& text, std::map<std::string,
   auto compiled = std::make_unique<Compiled>();
   ast::Module root = syntax::ParseText("test.dml", text, compiled->sources, compiled->sink);
   MapLoader loader(compiled->sources, compiled->sink, std::move(modules));
-  compiled->result = Analyze(root, loader, compiled->sink);
+  compiled->checked = Analyze(root, loader, compiled->sink);
+  if (!compiled->sink.HasErrors()) compiled->result = lower::LowerProgram(compiled->checked, compiled->sink);
   compiled->diagnostics = compiled->sink.Sorted();
   return compiled;
 }

@@ -1,5 +1,6 @@
-// Test helpers: compile .dml text through the real parser and sema, with the
-// real stdlib/ modules (the prelude always among them) served from memory.
+// Test helpers: compile .dml text through the real parser, sema and lowering,
+// with the real stdlib/ modules (the prelude always among them) served from
+// memory.
 #pragma once
 
 #include <map>
@@ -8,6 +9,7 @@
 #include <vector>
 
 #include "compiler/diag/diagnostic.h"
+#include "compiler/lower/lower_program.h"
 #include "compiler/sema/analyze.h"
 #include "compiler/sema/conform.h"
 #include "compiler/sema/declare_types.h"
@@ -36,7 +38,8 @@ class MapLoader : public ModuleLoader {
 struct Compiled {
   diag::SourceManager sources;
   diag::DiagnosticSink sink;
-  AnalyzeResult result;
+  AnalyzeResult checked;       // what sema hands to lowering
+  lower::LowerResult result;   // the deployments, when the checks passed
   std::vector<diag::Diagnostic> diagnostics;  // sorted
 
   int Count(diag::Kind kind) const;

@@ -4,14 +4,17 @@
 #include "compiler/sema/defaults.h"
 #include "tests/compiler/sema/sema_test_util.h"
 
-namespace dml::sema::testing {
+namespace dml::lower {
 namespace {
+
+using namespace sema::testing;  // Compile, Replace, kValidTrain, kValidRun
+namespace defaults = sema::defaults;
 
 std::unique_ptr<Compiled> CompileSample(const char* file) {
   return Compile(ReadFile(std::string(DML_SOURCE_DIR) + "/samples/" + file));
 }
 
-TEST(SemaLower, MnistSample) {
+TEST(Lower, MnistSample) {
   auto c = CompileSample("mnist.dml");
   ASSERT_EQ(c->Errors(), 0) << c->Rendered();
   ASSERT_EQ(c->result.deployments.size(), 1u);
@@ -109,7 +112,7 @@ TEST(SemaLower, MnistSample) {
   EXPECT_TRUE(plan::Validate(p).empty());
 }
 
-TEST(SemaLower, RepoJobSample) {
+TEST(Lower, RepoJobSample) {
   auto c = CompileSample("repo_job.dml");
   ASSERT_EQ(c->Errors(), 0) << c->Rendered();
   ASSERT_EQ(c->result.deployments.size(), 1u);
@@ -137,7 +140,7 @@ TEST(SemaLower, RepoJobSample) {
   EXPECT_EQ(plan::WorldSize(p), 17);
 }
 
-TEST(SemaLower, RangeMaxIsTheTighterOfSubnetAndDataset) {
+TEST(Lower, RangeMaxIsTheTighterOfSubnetAndDataset) {
   std::string text = Replace(kValidTrain, "cidr = 10.8.1.0/24\n    master_ip = 10.8.1.250",
                              "cidr = 10.8.0.0/16");
   text = Replace(text, "batch = 64", "batch = 1000");  // 60 ranks: master + 59 workers
@@ -148,7 +151,7 @@ TEST(SemaLower, RangeMaxIsTheTighterOfSubnetAndDataset) {
   EXPECT_EQ(workers->range_max, 59);
 }
 
-TEST(SemaLower, LiteralKnobsAndParamKnobs) {
+TEST(Lower, LiteralKnobsAndParamKnobs) {
   std::string text = Replace(kValidTrain, "param workers: int = 1",
                              "param workers: int = 1\nparam big: string = \"m1.large\"");
   text = Replace(text, "flavor = chameleon.m1_medium\n    image = chameleon.debian12\n    procs = 1\n  }\n  workers",
@@ -172,7 +175,7 @@ TEST(SemaLower, LiteralKnobsAndParamKnobs) {
   EXPECT_FALSE(d.power_off);
 }
 
-TEST(SemaLower, MasterAloneWithoutWorkersBlock) {
+TEST(Lower, MasterAloneWithoutWorkersBlock) {
   std::string text = Replace(kValidRun,
                              "  workers {\n    count = workers\n    flavor = chameleon.m1_medium\n"
                              "    image = chameleon.debian12\n  }\n",
@@ -187,4 +190,4 @@ TEST(SemaLower, MasterAloneWithoutWorkersBlock) {
 }
 
 }  // namespace
-}  // namespace dml::sema::testing
+}  // namespace dml::lower

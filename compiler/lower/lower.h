@@ -9,18 +9,20 @@
 #include <vector>
 
 #include "compiler/ir/deployment.h"
+#include "compiler/sema/cluster_shape.h"
 #include "compiler/sema/value.h"
 
-namespace dml::sema {
+namespace dml::lower {
 
 struct LowerInput {
   std::string job_name;
   std::string cluster_name;
   std::string source_name;  // the root file, for the description
-  const Value* cluster = nullptr;  // conformed `cluster` block
-  const Value* job = nullptr;      // conformed `job` block
-  std::vector<Value> params;       // the root module's params (kind kParam)
-  std::map<std::string, int64_t> count_limits;  // range_max of each param-driven count (CountLimits)
+  const sema::Value* cluster = nullptr;  // conformed `cluster` block
+  const sema::ClusterShape* shape = nullptr;  // the checks' ShapeOf(*cluster)
+  const sema::Value* job = nullptr;      // conformed `job` block
+  const std::vector<sema::Value>* params = nullptr;  // the root module's params (kind kParam)
+  const std::map<std::string, int64_t>* count_limits = nullptr;  // range_max of each param-driven count
 };
 
 ir::Deployment Lower(const LowerInput& input);
@@ -28,6 +30,6 @@ ir::Deployment Lower(const LowerInput& input);
 // The job half: the plan's kind, restarts, timeouts, and train or command
 // spec; the params its strings hold (`out.params` must be set: a string
 // param among them gets its allowed_pattern); the dataset's digests.
-void LowerJob(const Value& job, ir::Deployment& out);
+void LowerJob(const sema::Value& job, ir::Deployment& out);
 
-}  // namespace dml::sema
+}  // namespace dml::lower

@@ -8,7 +8,7 @@
 namespace dml::sema::testing {
 namespace {
 
-TEST(SemaScalingFacts, TheStdlibsSiteAndFlavor) {
+TEST(LowerScalingFacts, TheStdlibsSiteAndFlavor) {
   auto c = Compile(kValidTrain);
   ASSERT_EQ(c->Errors(), 0) << c->Rendered();
   const ir::Deployment& d = c->result.deployments.at(0);
@@ -25,7 +25,7 @@ TEST(SemaScalingFacts, TheStdlibsSiteAndFlavor) {
   EXPECT_EQ(size.column, 13);
 }
 
-TEST(SemaScalingFacts, OverridesInTheFile) {
+TEST(LowerScalingFacts, OverridesInTheFile) {
   std::string text = Replace(kValidTrain, "site = chameleon.kvm_tacc",
                              "site = site { name = \"lab\", external_network = \"ext\", "
                              "link = link { gbit_per_s = 25, latency = 20ms / 1000 } }");
@@ -42,7 +42,7 @@ TEST(SemaScalingFacts, OverridesInTheFile) {
   EXPECT_DOUBLE_EQ(d.groups.at(1).core_gmacs.value_or(0), 46);    // workers: the stdlib's
 }
 
-TEST(SemaScalingFacts, AFlavorByNameHasNoSpeedAndASiteWithoutLinkTheDefault) {
+TEST(LowerScalingFacts, AFlavorByNameHasNoSpeedAndASiteWithoutLinkTheDefault) {
   std::string text = Replace(kValidTrain, "site = chameleon.kvm_tacc",
                              "site = site { name = \"lab\", external_network = \"ext\" }");
   text = Replace(text, "count = workers\n    flavor = chameleon.m1_medium",
@@ -56,7 +56,7 @@ TEST(SemaScalingFacts, AFlavorByNameHasNoSpeedAndASiteWithoutLinkTheDefault) {
   EXPECT_FALSE(d.groups.at(1).core_gmacs);
 }
 
-TEST(SemaScalingFacts, ASizeWithoutCountIsTheGroupsName) {
+TEST(LowerScalingFacts, ASizeWithoutCountIsTheGroupsName) {
   std::string text = Replace(kValidTrain, "  workers {\n    count = workers\n    flavor = chameleon.m1_medium\n"
                                           "    image = chameleon.debian12\n    procs = 1\n  }\n",
                              "");

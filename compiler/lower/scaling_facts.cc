@@ -1,8 +1,12 @@
-#include "compiler/sema/scaling_facts.h"
+#include "compiler/lower/scaling_facts.h"
 
-#include "compiler/sema/cluster_shape.h"
+namespace dml::lower {
 
-namespace dml::sema {
+using sema::ClusterShape;
+using sema::GroupShape;
+using sema::Value;
+using sema::ValueKind;
+
 namespace {
 
 std::optional<double> NumberField(const Value* record, const char* name) {
@@ -26,8 +30,7 @@ const GroupShape* ShapeGroup(const ClusterShape& shape, const std::string& name)
 
 }  // namespace
 
-void AddScalingFacts(const Value& cluster, ir::Deployment& out) {
-  const ClusterShape shape = ShapeOf(cluster);
+void AddScalingFacts(const Value& cluster, const ClusterShape& shape, ir::Deployment& out) {
   for (ir::NodeGroup& group : out.groups) {
     const GroupShape* g = ShapeGroup(shape, group.name);
     // An absent `workers` block runs on the master's flavor.
@@ -41,12 +44,4 @@ void AddScalingFacts(const Value& cluster, ir::Deployment& out) {
   if (gbit && latency) out.link = ir::Link{*gbit, *latency};
 }
 
-diag::SourceRange SizeSite(const Value& cluster) {
-  const ClusterShape shape = ShapeOf(cluster);
-  for (auto g = shape.groups.rbegin(); g != shape.groups.rend(); ++g) {
-    if (g->count != nullptr) return g->count->range;
-  }
-  return shape.groups.empty() ? diag::SourceRange{} : shape.groups.front().where;
-}
-
-}  // namespace dml::sema
+}  // namespace dml::lower

@@ -1,12 +1,14 @@
-#include "compiler/sema/heat_params.h"
+#include "compiler/lower/heat_params.h"
 
 #include <cmath>
 #include <limits>
 
-#include "runtime/plan/plan_yaml.h"
-#include "runtime/plan/yaml_text.h"
+namespace dml::lower {
 
-namespace dml::sema {
+using sema::NumberText;
+using sema::Value;
+using sema::ValueKind;
+
 namespace {
 
 // Prefix for an added parameter whose natural name the user already took.
@@ -47,26 +49,10 @@ std::string RangeNote(const Value& param) {
 
 }  // namespace
 
-bool FitsPlanText(const std::string& text) {
-  if (!FitsHeatText(text)) return false;
-  for (size_t at = 0; at < text.size();) {
-    const int32_t cp = plan::NextCodePoint(text, &at);
-    // As kPlanTextPattern: controls, DEL, C1, LS, PS, U+FFFE/U+FFFF, '"', '\', '@'.
-    const bool refused = cp < 0x20 || cp == '"' || cp == '\\' || cp == '@' || (cp >= 0x7F && cp <= 0x9F) ||
-                         cp == 0x2028 || cp == 0x2029 || cp == 0xFFFE || cp == 0xFFFF;
-    if (refused) return false;
-  }
-  return true;
-}
-
-bool FitsHeatText(const std::string& text) {
-  return plan::IsPlanText(text) && text.find(plan::kHeatTokenMark) == std::string::npos;
-}
-
 void GuardHeatText(ir::HeatParam& param) {
   if (param.type != ir::ParamType::kString || param.allowed_pattern) return;
-  param.allowed_pattern = kHeatTextPattern;
-  param.allowed_pattern_description = kHeatTextPatternReason;
+  param.allowed_pattern = sema::kHeatTextPattern;
+  param.allowed_pattern_description = sema::kHeatTextPatternReason;
 }
 
 ir::ParamType HeatTypeOf(ValueKind kind) {
@@ -155,4 +141,4 @@ ir::Value HeatParams::Bind(const Value& value, const std::string& text, const Kn
   return ir::Value::Param(heat.name);
 }
 
-}  // namespace dml::sema
+}  // namespace dml::lower

@@ -12,7 +12,7 @@
 #include "compiler/emit/boot_install.h"
 #include "compiler/emit/heat_emitter.h"
 #include "runtime/plan/plan_yaml.h"
-#include "tests/emit/emit_test_util.h"
+#include "tests/compiler/emit/emit_test_util.h"
 
 namespace dml::emit {
 namespace {

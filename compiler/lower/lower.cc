@@ -1,31 +1,34 @@
-#include "compiler/sema/lower.h"
+#include "compiler/lower/lower.h"
 
 #include <algorithm>
 
-#include "compiler/sema/checks.h"
+#include "compiler/lower/field.h"
+#include "compiler/lower/heat_params.h"
+#include "compiler/sema/cluster_shape.h"
 #include "compiler/sema/defaults.h"
-#include "compiler/sema/heat_params.h"
 #include "compiler/sema/net.h"
 
-namespace dml::sema {
-namespace {
+namespace dml::lower {
 
-const Value& Get(const Value& record, const char* field) {
-  static const Value kAbsent;  // only reached if a check let a hole through
-  const Value* value = record.Field(field);
-  return value ? *value : kAbsent;
-}
+using sema::ClusterShape;
+using sema::GroupShape;
+using sema::Value;
+using sema::ValueKind;
+namespace defaults = sema::defaults;
+namespace net = sema::net;
+
+namespace {
 
 // The text OpenStack wants for a flavor: its name, whether given as a
 // `flavor` record or a plain string.
 std::string FlavorName(const Value& flavor) {
-  if (flavor.kind == ValueKind::kRecord) return Get(flavor, "name").text;
+  if (flavor.kind == ValueKind::kRecord) return Field<std::string>(flavor, "name");
   return flavor.text;
 }
 
 // An image's Glance name: a record's `name`, or the name itself.
 std::string ImageName(const Value& image) {
-  if (image.kind == ValueKind::kRecord) return Get(image, "name").text;
+  if (image.kind == ValueKind::kRecord) return Field<std::string>(image, "name");
   return image.text;
 }
 
@@ -33,10 +36,11 @@ bool SameLiteral(const Value& a, const Value& b) {
   return a.kind != ValueKind::kParam && b.kind != ValueKind::kParam && ImageName(a) == ImageName(b);
 }
 
-ir::Network LowerNetwork(const Value& cluster, HeatParams& heat) {
-  const Value& network = Get(cluster, "network");
-  net::Cidr cidr = net::ParseCidr(Get(network, "cidr").text).value_or(net::Cidr{});
-  ClusterShape shape = ShapeOf(cluster);
+ir::Network LowerNetwork(const Value& cluster, const ClusterShape& shape, HeatParams& heat) {
+  const Value& network = Field<Record>(cluster, "network");
+  // The checks' shape holds the parsed subnet; no subnet there is a hole too.
+  if (!shape.cidr) throw FieldError("the network's `cidr` is not a subnet (lowering reads a cidr)", network.range);
+  const net::Cidr cidr = *shape.cidr;
   net::Ipv4 master = shape.master_ip.value_or(cidr.LastHost());
 
   ir::Network out;
@@ -46,15 +50,15 @@ ir::Network LowerNetwork(const Value& cluster, HeatParams& heat) {
   for (const net::Range& pool : net::AllocationPools(cidr, master)) {
     out.allocation_pools.push_back({net::FormatIp(pool.start), net::FormatIp(pool.end)});
   }
-  for (const Value& dns : Get(network, "dns").items) out.dns_nameservers.push_back(dns.text);
+  for (const Value& dns : Field<List>(network, "dns")) out.dns_nameservers.push_back(dns.text);
 
-  const Value& site = Get(cluster, "site");
-  const Value& external = Get(site, "external_network");
+  const Value& site = Field<Record>(cluster, "site");
+  const Value& external = Field<Setting>(site, "external_network");
   out.external_network = heat.Bind(external, external.text,
                                    {"external_network", kNetworkConstraint,
                                     "the external network for the router and the floating IP (" +
-                                        Get(site, "name").text + ")"});
-  const Value& ssh = Get(cluster, "ssh_from");
+                                        Field<std::string>(site, "name") + ")"});
+  const Value& ssh = Field<Setting>(cluster, "ssh_from");
   out.ssh_from = heat.Bind(ssh, ssh.text,
                            {"ssh_from", kCidrConstraint, "the addresses that may reach SSH (port 22)"});
   return out;
@@ -74,17 +78,17 @@ ir::NodeGroup LowerGroup(const ClusterShape& shape, const GroupShape& g, const V
   const std::string prefix = KnobPrefix(shape, g);
   ir::NodeGroup group;
   group.name = g.name;
-  const Value& flavor = Get(nodes, "flavor");
+  const Value& flavor = Field<Setting>(nodes, "flavor");
   group.flavor = heat.Bind(flavor, FlavorName(flavor),
                            {prefix + "_flavor", kFlavorConstraint, "the Nova flavor of the " + g.name});
-  const Value& image = Get(nodes, "image");
+  const Value& image = Field<Setting>(nodes, "image");
   group.image = heat.Bind(image, ImageName(image),
                           {one_image ? "image" : prefix + "_image", kImageConstraint, "the Glance image the nodes boot"});
   if (image.kind == ValueKind::kRecord) {
-    group.login = Get(image, "login").text;
-    if (!Get(image, "provided").bool_value) group.image_upload = Get(image, "upload").text;
+    group.login = Field<std::string>(image, "login");
+    if (!Field<bool>(image, "provided")) group.image_upload = Field<std::string>(image, "upload");
   }
-  group.procs_per_node = static_cast<int>(Get(nodes, "procs").int_value);
+  group.procs_per_node = static_cast<int>(Field<int64_t>(nodes, "procs"));
   group.vcpus = g.Vcpus();
   if (std::optional<int64_t> ram = g.RamBytes()) group.ram_mb = *ram / kBytesPerMiB;
   if (const Value* reservation = nodes.Field("reservation")) {
@@ -125,9 +129,9 @@ void LowerGroups(const LowerInput& input, const ClusterShape& shape, HeatParams&
     } else if (const std::string* param = g.CountParam()) {
       group.count_param = *param;
       group.count = static_cast<int>(g.nodes.value_or(0));
-      auto limit = input.count_limits.find(*param);
+      auto limit = input.count_limits->find(*param);
       ir::HeatParam* heat_param = heat.Find(*param);
-      if (heat_param != nullptr && limit != input.count_limits.end()) {
+      if (heat_param != nullptr && limit != input.count_limits->end()) {
         // The param's own range, narrowed to what fits the subnet, dataset and quotas.
         const auto most = static_cast<double>(limit->second);
         heat_param->range_min = std::max(heat_param->range_min.value_or(0.0), 0.0);
@@ -159,9 +163,9 @@ void LowerGroups(const LowerInput& input, const ClusterShape& shape, HeatParams&
 }
 
 ir::RuntimeSource LowerRuntime(const Value& cluster) {
-  const Value& runtime = Get(cluster, "runtime");
+  const Value& runtime = Field<Record>(cluster, "runtime");
   ir::RuntimeSource out;
-  const std::string& source = Get(runtime, "source").text;
+  const std::string& source = Field<std::string>(runtime, "source");
   out.kind = source == "deb"            ? ir::RuntimeSource::Kind::kDeb
              : source == "preinstalled" ? ir::RuntimeSource::Kind::kPreinstalled
                                         : ir::RuntimeSource::Kind::kGit;
@@ -186,24 +190,24 @@ ir::Deployment Lower(const LowerInput& input) {
   out.name = input.job_name;
   out.description = "dml job `" + input.job_name + "` on cluster `" + input.cluster_name +
                     "` (from " + input.source_name + ")";
-  HeatParams heat(input.params);
+  HeatParams heat(*input.params);
 
-  const Value& key = Get(cluster, "key_pair");
+  const Value& key = Field<Setting>(cluster, "key_pair");
   out.key_name = heat.Bind(key, key.text,
                            {"key_name", kKeypairConstraint, "an existing Nova key pair for SSH to the master"});
-  out.network = LowerNetwork(cluster, heat);
+  out.network = LowerNetwork(cluster, *input.shape, heat);
 
-  LowerGroups(input, ShapeOf(cluster), heat, out);
+  LowerGroups(input, *input.shape, heat, out);
 
   out.runtime = LowerRuntime(cluster);
-  out.power_off = Get(cluster, "power_off").bool_value;
+  out.power_off = Field<bool>(cluster, "power_off");
   out.params = heat.Take();
 
   plan::Plan& p = out.plan;
   p.job = input.job_name;
   p.cluster.subnet = out.network.cidr;
   p.cluster.master_addr = out.network.master_ip;
-  p.cluster.port = static_cast<int>(Get(cluster, "port").int_value);
+  p.cluster.port = static_cast<int>(Field<int64_t>(cluster, "port"));
   for (const ir::NodeGroup& g : out.groups) {
     p.cluster.groups.push_back({g.name, g.count, g.procs_per_node, g.count_param});
   }
@@ -211,4 +215,4 @@ ir::Deployment Lower(const LowerInput& input) {
   return out;
 }
 
-}  // namespace dml::sema
+}  // namespace dml::lower

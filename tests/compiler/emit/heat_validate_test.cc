@@ -8,10 +8,10 @@
 
 #include "compiler/emit/heat_emitter.h"
 #include "compiler/emit/shell_quote.h"
-#include "tests/emit/emit_test_util.h"
+#include "tests/compiler/emit/emit_test_util.h"
 
 #ifndef DML_HEAT_VALIDATE
-#error "DML_HEAT_VALIDATE must name heat_validate.py (set by tests/emit/CMakeLists.txt)"
+#error "DML_HEAT_VALIDATE must name heat_validate.py (set by tests/compiler/emit/CMakeLists.txt)"
 #endif
 
 namespace dml::emit {

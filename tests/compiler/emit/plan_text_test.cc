@@ -9,7 +9,7 @@
 #include "compiler/emit/heat_emitter.h"
 #include "compiler/emit/plan_files.h"
 #include "runtime/plan/plan_yaml.h"
-#include "tests/emit/emit_test_util.h"
+#include "tests/compiler/emit/emit_test_util.h"
 
 namespace dml::emit {
 namespace {

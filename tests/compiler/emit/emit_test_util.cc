@@ -1,4 +1,4 @@
-#include "tests/emit/emit_test_util.h"
+#include "tests/compiler/emit/emit_test_util.h"
 
 #include <sys/wait.h>
 #include <unistd.h>

@@ -9,7 +9,7 @@
 #include "compiler/emit/boot_script.h"
 #include "compiler/emit/heat_emitter.h"
 #include "runtime/plan/plan_yaml.h"
-#include "tests/emit/emit_test_util.h"
+#include "tests/compiler/emit/emit_test_util.h"
 
 namespace dml::emit {
 namespace {

@@ -8,7 +8,7 @@
 
 #include <gtest/gtest.h>
 
-#include "tests/emit/emit_test_util.h"
+#include "tests/compiler/emit/emit_test_util.h"
 
 namespace dml::emit {
 namespace {
