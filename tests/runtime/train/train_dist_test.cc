@@ -8,8 +8,8 @@
 #include "runtime/model/mlp.h"
 #include "runtime/train/step.h"
 #include "runtime/train/trainer.h"
-#include "tests/runtime/train/idx_fixture.h"
-#include "tests/runtime/train/rank_threads.h"
+#include "tests/runtime/collective/rank_threads.h"
+#include "tests/runtime/data/idx_fixture.h"
 
 namespace dml::train {
 namespace {

@@ -14,7 +14,7 @@
 #include "runtime/train/report.h"
 #include "runtime/train/step.h"
 #include "runtime/train/trainer.h"
-#include "tests/runtime/train/idx_fixture.h"
+#include "tests/runtime/data/idx_fixture.h"
 
 namespace dml::train {
 namespace {

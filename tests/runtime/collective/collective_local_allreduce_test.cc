@@ -7,7 +7,7 @@
 
 #include "runtime/collective/local_allreduce.h"
 #include "runtime/train/step.h"
-#include "tests/runtime/train/rank_threads.h"
+#include "tests/runtime/collective/rank_threads.h"
 
 namespace dml::train {
 namespace {
