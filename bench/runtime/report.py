@@ -9,6 +9,8 @@ TARGET_RATIO = 2.0         # dml samples/s over the peer's, every configuration
 TARGET_PAIR_SHARE = 0.90   # 2 x 1 over two independent 1 x 1 runs started together
 TARGET_WALL_S = 6.0        # whole 10-epoch job
 TARGET_STARTUP_S = 1.0     # launch -> end of the first step
+ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))  # the repository
+DEFAULT_LOG = "/tmp/dml_bench_runtime"  # run.sh's default work directory
 
 
 def med(xs):
@@ -31,6 +33,13 @@ def pick(runs):  # clean runs when there are any
 def host():
     cpu = re.search(r"model name\s*:\s*(.*)", open("/proc/cpuinfo").read()).group(1)
     return f"{cpu}, {os.cpu_count()} vCPUs, {platform.platform()}"
+
+
+def portable(cmd):
+    """A run's command as results.md shows it, with no one machine's paths: the bench's work
+    directory as $LOG (run.sh's variable), paths in the repository relative to its root."""
+    log = os.environ.get("LOG", DEFAULT_LOG).rstrip("/")
+    return cmd.replace(log + "/", "$LOG/").replace(ROOT + "/", "")
 
 
 def mark(ok):
@@ -119,8 +128,8 @@ def write(res, results_path, plot_path, meta):
                      f"({a / b - 1:+.0%}) | - |")
     if why:
         o += [""] + why
-    o.append("\nCommands (first run of each):\n")
-    o += [f"- `{label}`: `{rs[0]['cmd']}`" for label, rs in rows.items() if rs]
+    o.append("\nCommands (first run of each; run from the repository's root, $LOG: the bench's work directory):\n")
+    o += [f"- `{label}`: `{portable(rs[0]['cmd'])}`" for label, rs in rows.items() if rs]
     text = "\n".join(o) + "\n"
     extra = os.environ.get("RESULTS_APPENDIX")
     if extra and os.path.exists(extra):

@@ -19,13 +19,13 @@
 #include <thread>
 #include <vector>
 
+#include "runtime/collective/comm.h"
+#include "runtime/collective/local_allreduce.h"
 #include "runtime/data/batch.h"
 #include "runtime/data/dataset.h"
 #include "runtime/data/shard.h"
 #include "runtime/model/mlp.h"
-#include "runtime/train/comm.h"
 #include "runtime/train/flat_optimizer.h"
-#include "runtime/train/local_allreduce.h"
 #include "runtime/train/mlp_kernels.h"
 #include "runtime/train/mlp_pass.h"
 
@@ -122,13 +122,13 @@ void ProfileSync() {
       auto options = c10d::ProcessGroupGloo::Options::create(std::chrono::seconds(60));
       options->devices.push_back(c10d::ProcessGroupGloo::createDeviceForHostname("127.0.0.1"));
       auto group = c10::make_intrusive<c10d::ProcessGroupGloo>(store, rank, 2, options);
-      dml::train::Communicator comm(rank, 2, group);
+      dml::collective::Communicator comm(rank, 2, group);
       torch::Tensor grads = torch::ones({count});
       comm.Barrier();
       auto t0 = Clock::now();
       for (int i = 0; i < kSyncRounds; ++i) comm.AllreduceSum(grads);
       double gloo = Since(t0) / kSyncRounds;
-      auto local = dml::train::LocalAllreduce::Create(comm, count, std::chrono::seconds(60));
+      auto local = dml::collective::LocalAllreduce::Create(comm, count, std::chrono::seconds(60));
       comm.Barrier();
       auto t1 = Clock::now();
       for (int i = 0; i < kSyncRounds; ++i) local->SumInPlace(grads.data_ptr<float>());

@@ -7,9 +7,8 @@
 
 #include "runtime/dist/interface.h"
 #include "runtime/launch/exit_codes.h"
+#include "runtime/launch/rank_children.h"
 #include "runtime/launch/repo_checkout.h"
-#include "runtime/launch/restarts.h"
-#include "runtime/launch/supervisor.h"
 
 namespace dml::launch {
 namespace {
@@ -88,34 +87,19 @@ int RunCommandJob(const JobContext& context) {
   }
 
   CommandEndpoint endpoint{plan.cluster.master_addr, plan.cluster.port, interface.interface.name};
-  auto make_children = [&](int /*attempt*/) {
-    std::vector<ChildSpec> children;
-    for (const RankSlot& slot : slots) {
-      ChildSpec child;
-      child.name = RankName(slot.global_rank);
-      child.argv = EntrypointCommandLine(*plan.command, repo.repo_dir, repo.python);
-      child.env = TorchrunEnvironment(endpoint, slot, plan::WorldSize(plan));
-      if (!repo.venv_dir.empty()) {
-        // As `source bin/activate` would: the script's own subprocesses
-        // (pip, python3) find the venv first.
-        const char* path = std::getenv("PATH");
-        child.env.push_back({"VIRTUAL_ENV", repo.venv_dir});
-        child.env.push_back(
-            {"PATH", repo.venv_dir + "/bin" + (path != nullptr ? std::string(":") + path : "")});
-      }
-      child.working_dir = repo.repo_dir;
-      child.stdout_prefix = slot.global_rank == 0 ? "" : "[" + child.name + "] ";
-      child.stderr_prefix = "[" + child.name + "] ";
-      children.push_back(std::move(child));
+  auto fill = [&](size_t index, int /*attempt*/, ChildSpec& child) {
+    child.argv = EntrypointCommandLine(*plan.command, repo.repo_dir, repo.python);
+    child.env = TorchrunEnvironment(endpoint, slots[index], plan::WorldSize(plan));
+    if (!repo.venv_dir.empty()) {
+      // As `source bin/activate` would: the script's own subprocesses
+      // (pip, python3) find the venv first.
+      const char* path = std::getenv("PATH");
+      child.env.push_back({"VIRTUAL_ENV", repo.venv_dir});
+      child.env.push_back({"PATH", repo.venv_dir + "/bin" + (path != nullptr ? std::string(":") + path : "")});
     }
-    return children;
+    child.working_dir = repo.repo_dir;
   };
-  RestartOptions restarts;
-  restarts.max_restarts = plan.max_restarts;
-  restarts.resumes_from = "the entrypoint";
-  restarts.supervisor.deadline =
-      std::chrono::milliseconds(static_cast<int64_t>(plan.timeouts.job_s * 1000));
-  SupervisorResult outcome = SuperviseWithRestarts(context, make_children, restarts);
+  SupervisorResult outcome = SuperviseRanks(context, slots, fill, PlanRestarts(plan, "the entrypoint"));
   double wall_s = std::chrono::duration<double>(Clock::now() - start).count();
   if (!outcome.ok) {
     context.err() << fmt::format("dmlrun: error: {}{}; the job failed after {:.1f} s\n",

@@ -5,6 +5,8 @@
 #include <fstream>
 #include <iostream>
 #include <memory>
+#include <optional>
+#include <utility>
 
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
@@ -66,8 +68,19 @@ bool WriteResult(const std::string& path, const train::TrainResult& result, int 
   return static_cast<bool>(file);
 }
 
-// The rank's work; failures are returned as (exit code, message).
-int Run(const RankOptions& options, std::string* error) {
+// This rank's plan and its place in the cluster.
+struct RankPlace {
+  plan::Plan plan;
+  std::vector<plan::NodeInfo> nodes;
+  plan::NodeInfo node;
+  int rank = 0;
+  int world_size = 0;
+  plan::TrainSpec spec;  // the plan's, with --checkpoint-dir applied
+};
+
+// Loads the plan and finds this rank in it. Failures set *error and return
+// the exit code; success fills *place and returns kExitSuccess.
+int FindRank(const RankOptions& options, std::optional<RankPlace>* place, std::string* error) {
   PlanLoad loaded = LoadPlanForLaunch(options.plan_path, options.local);
   if (!loaded.plan) {
     *error = loaded.error;
@@ -86,95 +99,133 @@ int Run(const RankOptions& options, std::string* error) {
                          options.node_rank, options.local_rank);
     return kExitUsage;
   }
-  const plan::NodeInfo& node = nodes[options.node_rank];
-  const int rank = node.first_global_rank + options.local_rank;
-  const int world_size = plan::WorldSize(plan);
-  plan::TrainSpec spec = *plan.train;
-  if (!options.checkpoint_dir.empty()) spec.checkpoint.dir = options.checkpoint_dir;
-  FaultHooks faults = FaultHooksFromEnvironment(rank);
-  if (!faults.error.empty()) {
-    *error = faults.error;
-    return kExitUsage;
-  }
+  RankPlace& found = place->emplace();
+  found.node = nodes[options.node_rank];
+  found.rank = found.node.first_global_rank + options.local_rank;
+  found.world_size = plan::WorldSize(plan);
+  found.spec = *plan.train;
+  if (!options.checkpoint_dir.empty()) found.spec.checkpoint.dir = options.checkpoint_dir;
+  found.nodes = std::move(nodes);
+  found.plan = std::move(*loaded.plan);
+  return kExitSuccess;
+}
 
+train::TrainOptions TrainOptionsFor(const RankOptions& options, const RankPlace& place, const FaultHooks& faults) {
   train::TrainOptions train_options;
   train_options.stop_requested = InstallStopRequestHandlers();
   train_options.resume = ResumeModeOf(options);
   train_options.after_step = faults.after_step;
   train_options.checkpoint_hooks.half_written = faults.checkpoint_half_written;
-  train_options.rank = rank;
-  train_options.world_size = world_size;
+  train_options.rank = place.rank;
+  train_options.world_size = place.world_size;
   train_options.epochs_override = options.epochs;
   train_options.threads = options.threads;
   train_options.metrics_path = options.metrics_path;
-  if (rank == 0) train_options.log = &std::cout;
+  if (place.rank == 0) train_options.log = &std::cout;
+  return train_options;
+}
 
-  dist::World world;  // outlives training: it owns the store rank 0 serves
-  std::unique_ptr<dist::HealthMonitor> monitor;
-  if (world_size > 1) {
-    dist::InterfaceChoice interface = dist::SelectInterface(plan.cluster.subnet);
-    if (!interface.ok) {
-      *error = interface.error;
-      return kExitJobFailed;
-    }
-    dist::WorldOptions world_options;
-    world_options.rendezvous.master_addr = plan.cluster.master_addr;
-    world_options.rendezvous.port = static_cast<uint16_t>(plan.cluster.port);
-    world_options.rendezvous.rank = rank;
-    world_options.rendezvous.world_size = world_size;
-    world_options.rendezvous.timeout = Millis(plan.timeouts.rendezvous_s);
-    world_options.rendezvous.self_description =
-        fmt::format("node {}, {} {}", node.node_rank, interface.interface.name,
-                    interface.interface.address);
-    world_options.rendezvous.expected_locations = RankLocations(nodes);
-    world_options.interface = interface.interface.name;
-    world_options.collective_timeout = Millis(plan.timeouts.collective_s);
-    // Which NIC the ranks talk over, and why: a stack's log shows that its
-    // traffic took the private network, not loopback or a public address.
-    std::cout << fmt::format("dmlrun: rank {} on node {}: interface {} ({}), chosen by subnet {}\n", rank,
-                             node.node_rank, interface.interface.name, interface.interface.address,
-                             plan.cluster.subnet)
-              << std::flush;
-    world = dist::JoinWorld(world_options);
-    if (!world.ok()) {
-      *error = world.error;
-      return kExitJobFailed;
-    }
-    train_options.process_group = world.process_group;
+dist::WorldOptions WorldOptionsFor(const RankPlace& place, const dist::NetworkInterface& interface) {
+  const plan::Plan& plan = place.plan;
+  dist::WorldOptions world_options;
+  world_options.rendezvous.master_addr = plan.cluster.master_addr;
+  world_options.rendezvous.port = static_cast<uint16_t>(plan.cluster.port);
+  world_options.rendezvous.rank = place.rank;
+  world_options.rendezvous.world_size = place.world_size;
+  world_options.rendezvous.timeout = Millis(plan.timeouts.rendezvous_s);
+  world_options.rendezvous.self_description =
+      fmt::format("node {}, {} {}", place.node.node_rank, interface.name, interface.address);
+  world_options.rendezvous.expected_locations = RankLocations(place.nodes);
+  world_options.interface = interface.name;
+  world_options.collective_timeout = Millis(plan.timeouts.collective_s);
+  return world_options;
+}
 
-    dist::HealthOptions health;
-    health.master_addr = plan.cluster.master_addr;
-    health.port = static_cast<uint16_t>(plan.cluster.port);
-    health.rank = rank;
-    health.world_size = world_size;
-    health.rank_locations = RankLocations(nodes);
-    health.silence_limit = Millis(plan.timeouts.heartbeat_s);
-    health.on_failure = [rank](const std::string& verdict) { AbortRank(rank, verdict); };
-    monitor = dist::HealthMonitor::Start(health, error);
-    if (!monitor) return kExitJobFailed;
+dist::HealthOptions HealthOptionsFor(const RankPlace& place) {
+  const plan::Plan& plan = place.plan;
+  dist::HealthOptions health;
+  health.master_addr = plan.cluster.master_addr;
+  health.port = static_cast<uint16_t>(plan.cluster.port);
+  health.rank = place.rank;
+  health.world_size = place.world_size;
+  health.rank_locations = RankLocations(place.nodes);
+  health.silence_limit = Millis(plan.timeouts.heartbeat_s);
+  health.on_failure = [rank = place.rank](const std::string& verdict) { AbortRank(rank, verdict); };
+  return health;
+}
+
+// Joins the other ranks (rendezvous, Gloo process group) and starts the
+// failure detector. Failures set *error and return the exit code.
+int JoinRanks(const RankPlace& place, dist::World* world, std::unique_ptr<dist::HealthMonitor>* monitor,
+              std::string* error) {
+  const plan::Plan& plan = place.plan;
+  dist::InterfaceChoice interface = dist::SelectInterface(plan.cluster.subnet);
+  if (!interface.ok) {
+    *error = interface.error;
+    return kExitJobFailed;
   }
+  // Which NIC the ranks talk over, and why: a stack's log shows that its
+  // traffic took the private network, not loopback or a public address.
+  std::cout << fmt::format("dmlrun: rank {} on node {}: interface {} ({}), chosen by subnet {}\n", place.rank,
+                           place.node.node_rank, interface.interface.name, interface.interface.address,
+                           plan.cluster.subnet)
+            << std::flush;
+  *world = dist::JoinWorld(WorldOptionsFor(place, interface.interface));
+  if (!world->ok()) {
+    *error = world->error;
+    return kExitJobFailed;
+  }
+  *monitor = dist::HealthMonitor::Start(HealthOptionsFor(place), error);
+  if (!*monitor) return kExitJobFailed;
+  return kExitSuccess;
+}
 
-  train::TrainResult result = train::RunTraining(spec, train_options);
-  if (!result.ok && result.aborted && monitor) {
+// After training: waits for the failure detector's verdict if a collective
+// failed, leaves the job, and reports how the rank ended.
+int FinishRank(const RankOptions& options, const RankPlace& place, const train::TrainResult& result,
+               dist::HealthMonitor* monitor, std::string* error) {
+  if (!result.ok && result.aborted && monitor != nullptr) {
     // A collective failed: the monitor learns which peer died (and ends this
     // process with that message) within about one silence limit.
-    monitor->AwaitVerdict(Millis(plan.timeouts.heartbeat_s * kVerdictWaitFactor));
+    monitor->AwaitVerdict(Millis(place.plan.timeouts.heartbeat_s * kVerdictWaitFactor));
   }
-  if (monitor) monitor->Leave();
+  if (monitor != nullptr) monitor->Leave();
   if (result.interrupted) {
-    if (rank == 0) std::cout << "dmlrun: " << result.error << std::endl;
+    if (place.rank == 0) std::cout << "dmlrun: " << result.error << std::endl;
     return kExitInterrupted;
   }
   if (!result.ok) {
     *error = result.error;
     return kExitJobFailed;
   }
-  if (rank == 0 && !options.result_path.empty() &&
-      !WriteResult(options.result_path, result, world_size)) {
+  if (place.rank == 0 && !options.result_path.empty() &&
+      !WriteResult(options.result_path, result, place.world_size)) {
     *error = fmt::format("cannot write the result file {}", options.result_path);
     return kExitJobFailed;
   }
   return kExitSuccess;
+}
+
+// The rank's work; failures are returned as (exit code, message).
+int Run(const RankOptions& options, std::string* error) {
+  std::optional<RankPlace> place;
+  int code = FindRank(options, &place, error);
+  if (!place) return code;
+  FaultHooks faults = FaultHooksFromEnvironment(place->rank);
+  if (!faults.error.empty()) {
+    *error = faults.error;
+    return kExitUsage;
+  }
+  train::TrainOptions train_options = TrainOptionsFor(options, *place, faults);
+  dist::World world;  // outlives training: it owns the store rank 0 serves
+  std::unique_ptr<dist::HealthMonitor> monitor;
+  if (place->world_size > 1) {
+    code = JoinRanks(*place, &world, &monitor, error);
+    if (code != kExitSuccess) return code;
+    train_options.process_group = world.process_group;
+  }
+  train::TrainResult result = train::RunTraining(place->spec, train_options);
+  return FinishRank(options, *place, result, monitor.get(), error);
 }
 
 }  // namespace

@@ -14,9 +14,8 @@
 #include "runtime/dist/world.h"
 #include "runtime/launch/exit_codes.h"
 #include "runtime/launch/launcher.h"
+#include "runtime/launch/rank_children.h"
 #include "runtime/launch/rank_process.h"
-#include "runtime/launch/restarts.h"
-#include "runtime/launch/supervisor.h"
 #include "runtime/launch/system_info.h"
 
 namespace dml::launch {
@@ -75,30 +74,19 @@ void PrintSummary(const JobContext& context, const std::string& result_path, dou
       record.value("train_seconds", 0.0), record.value("samples_per_second", 0.0), wall_s);
 }
 
-}  // namespace
+// This node's ranks, their threads and the CPUs each is pinned to.
+struct RankLayout {
+  std::vector<RankSlot> slots;
+  int threads = 1;
+  std::vector<std::vector<int>> pins;  // per slot; empty: none pinned
+};
 
-int RunTrainJob(const JobContext& context) {
-  const auto start = Clock::now();
-  dist::QuietLibraryLogging();  // ReportFailure's client would log through glog
-  const plan::Plan& plan = context.plan;
-  const LaunchOptions& options = context.options;
-  std::vector<RankSlot> slots = RankSlots(context.nodes_here);
-  const int cores = AvailableCores();
-  const ThreadChoice thread_choice = ThreadsPerRank(context, static_cast<int>(slots.size()), cores);
-  const int threads = thread_choice.threads;
-
-  context.out() << fmt::format(
-      "dmlrun: job {}: world size {} on {} node(s){}; here {} rank(s) x {} thread(s) on {} "
-      "core(s); BLAS: {}\n",
-      plan.job, plan::WorldSize(plan), plan::NodeCount(plan),
-      options.local ? " (local, loopback)" : fmt::format(", this is node {}", options.node_rank),
-      slots.size(), threads, cores, DescribeBlas())
-                << std::flush;  // children write to the same stdout from now on
-  if (!thread_choice.note.empty()) context.out() << "dmlrun: note: " << thread_choice.note << "\n" << std::flush;
-  // Only ranks that wait on each other need keeping apart; a lone rank is
-  // left to the scheduler, so that independent jobs on one machine do not
-  // all pile onto the first core.
-  const bool pin = options.pin && slots.size() >= 2;
+// Only ranks that wait on each other need keeping apart; a lone rank is
+// left to the scheduler, so that independent jobs on one machine do not
+// all pile onto the first core. Says where each rank went.
+std::vector<std::vector<int>> PinRanksHere(const JobContext& context, const std::vector<RankSlot>& slots,
+                                           int threads) {
+  const bool pin = context.options.pin && slots.size() >= 2;
   const std::vector<std::vector<int>> pins =
       pin ? PinRanks(AvailableCpus(), static_cast<int>(slots.size()), threads) : std::vector<std::vector<int>>{};
   if (!pins.empty()) {
@@ -109,64 +97,96 @@ int RunTrainJob(const JobContext& context) {
     }
     context.out() << "dmlrun: pinned " << where << "\n" << std::flush;
   }
+  return pins;
+}
 
-  ResultFile result_file;
-  if (context.hosts_rank_zero() && !options.metrics_path.empty()) {
-    // One run per metrics file: its last record is this run's result.
-    std::ofstream truncate(options.metrics_path, std::ios::trunc);
-    if (!truncate) {
-      context.err() << fmt::format("dmlrun: error: --metrics: cannot write {}\n",
-                                   options.metrics_path);
-      return kExitUsage;
-    }
+// Chooses the threads per rank and the pins, printing the job's header line
+// (world, ranks x threads, cores, BLAS), the thread note and the pins.
+RankLayout LayOutRanks(const JobContext& context) {
+  const plan::Plan& plan = context.plan;
+  const LaunchOptions& options = context.options;
+  RankLayout layout;
+  layout.slots = RankSlots(context.nodes_here);
+  const int cores = AvailableCores();
+  const ThreadChoice thread_choice = ThreadsPerRank(context, static_cast<int>(layout.slots.size()), cores);
+  layout.threads = thread_choice.threads;
+
+  context.out() << fmt::format(
+      "dmlrun: job {}: world size {} on {} node(s){}; here {} rank(s) x {} thread(s) on {} "
+      "core(s); BLAS: {}\n",
+      plan.job, plan::WorldSize(plan), plan::NodeCount(plan),
+      options.local ? " (local, loopback)" : fmt::format(", this is node {}", options.node_rank),
+      layout.slots.size(), layout.threads, cores, DescribeBlas())
+                << std::flush;  // children write to the same stdout from now on
+  if (!thread_choice.note.empty()) context.out() << "dmlrun: note: " << thread_choice.note << "\n" << std::flush;
+  layout.pins = PinRanksHere(context, layout.slots, layout.threads);
+  return layout;
+}
+
+// One run per metrics file: its last record is this run's result. False
+// (and the error printed) when the file cannot be written.
+bool StartMetricsFile(const JobContext& context) {
+  const LaunchOptions& options = context.options;
+  if (!context.hosts_rank_zero() || options.metrics_path.empty()) return true;
+  std::ofstream truncate(options.metrics_path, std::ios::trunc);
+  if (!truncate) {
+    context.err() << fmt::format("dmlrun: error: --metrics: cannot write {}\n",
+                                 options.metrics_path);
+    return false;
   }
+  return true;
+}
 
-  const std::string executable = SelfExecutable();
-  auto make_children = [&](int attempt) {
-    std::vector<ChildSpec> children;
-    for (size_t i = 0; i < slots.size(); ++i) {
-      const RankSlot& slot = slots[i];
-      RankOptions rank;
-      rank.plan_path = std::filesystem::absolute(options.plan_path).string();
-      rank.local = options.local;
-      rank.node_rank = slot.node_rank;
-      rank.local_rank = slot.local_rank;
-      rank.threads = threads;
-      rank.epochs = options.epochs;
-      rank.metrics_path = options.metrics_path;
-      if (slot.global_rank == 0) rank.result_path = result_file.path();
-      rank.checkpoint_dir = options.checkpoint_dir;
-      rank.resume = options.resume;
-      rank.resume_if_present = attempt > 0 && !options.resume;
-      ChildSpec child;
-      child.name = RankName(slot.global_rank);
-      child.argv = RankCommandLine(executable, rank);
-      // OpenMP-threaded BLAS would otherwise start one thread per core per rank.
-      child.env = {{"OMP_NUM_THREADS", std::to_string(threads)}};
-      // OpenMP's idle workers spin by default: on a node where anything else
-      // wants a core (another rank, the OS), a 3-epoch run measured 30x
-      // slower with 2 threads. Sleeping workers cost a wake-up instead. A
-      // policy set by the user wins.
-      if (getenv("OMP_WAIT_POLICY") == nullptr) child.env.emplace_back("OMP_WAIT_POLICY", "PASSIVE");
-      if (!pins.empty()) child.cpus = pins[i];
-      child.stdout_prefix = slot.global_rank == 0 ? "" : "[" + child.name + "] ";
-      child.stderr_prefix = "[" + child.name + "] ";
-      children.push_back(std::move(child));
-    }
-    return children;
+// What `dmlrun rank` gets from the user's options for the rank in `slot`; a
+// restart (attempt > 0) continues from a checkpoint if there is one.
+RankOptions RankOptionsFor(const LaunchOptions& options, const RankSlot& slot, int threads, int attempt) {
+  RankOptions rank;
+  rank.plan_path = std::filesystem::absolute(options.plan_path).string();
+  rank.local = options.local;
+  rank.node_rank = slot.node_rank;
+  rank.local_rank = slot.local_rank;
+  rank.threads = threads;
+  rank.epochs = options.epochs;
+  rank.metrics_path = options.metrics_path;
+  rank.checkpoint_dir = options.checkpoint_dir;
+  rank.resume = options.resume;
+  rank.resume_if_present = attempt > 0 && !options.resume;
+  return rank;
+}
+
+// A training rank's child: `dmlrun rank ...`, its OpenMP settings and CPUs;
+// rank 0 writes its result to `result_path`.
+FillRankChild RankProcess(const JobContext& context, const RankLayout& layout, const std::string& result_path) {
+  return [&context, &layout, result_path, executable = SelfExecutable()](size_t i, int attempt, ChildSpec& child) {
+    const RankSlot& slot = layout.slots[i];
+    RankOptions rank = RankOptionsFor(context.options, slot, layout.threads, attempt);
+    if (slot.global_rank == 0) rank.result_path = result_path;
+    child.argv = RankCommandLine(executable, rank);
+    // OpenMP-threaded BLAS would otherwise start one thread per core per rank.
+    child.env = {{"OMP_NUM_THREADS", std::to_string(layout.threads)}};
+    // OpenMP's idle workers spin by default: on a node where anything else
+    // wants a core (another rank, the OS), a 3-epoch run measured 30x
+    // slower with 2 threads. Sleeping workers cost a wake-up instead. A
+    // policy set by the user wins.
+    if (getenv("OMP_WAIT_POLICY") == nullptr) child.env.emplace_back("OMP_WAIT_POLICY", "PASSIVE");
+    if (!layout.pins.empty()) child.cpus = layout.pins[i];
   };
+}
 
-  RestartOptions restarts;
-  restarts.max_restarts = plan.max_restarts;
-  const bool has_checkpoints =
-      !options.checkpoint_dir.empty() || !plan.train->checkpoint.dir.empty();
-  restarts.resumes_from = has_checkpoints ? "from the last checkpoint"
-                                          : "from the beginning (no checkpoint directory is set)";
-  SupervisorOptions& supervisor = restarts.supervisor;
-  supervisor.deadline = std::chrono::milliseconds(static_cast<int64_t>(plan.timeouts.job_s * 1000));
-  supervisor.stop_exit_code = kExitInterrupted;
-  // Ranks elsewhere learn of a death here at once, not after a heartbeat timeout.
-  supervisor.on_child_failure = [&](size_t child, const std::string& reason) {
+bool HasCheckpoints(const JobContext& context) {
+  return !context.options.checkpoint_dir.empty() || !context.plan.train->checkpoint.dir.empty();
+}
+
+// The plan's restarts, where a rank that stopped on request has not failed,
+// and ranks elsewhere learn of a death here at once, not after a heartbeat
+// timeout.
+RestartOptions TrainRestarts(const JobContext& context, const std::vector<RankSlot>& slots) {
+  const plan::Plan& plan = context.plan;
+  RestartOptions restarts = PlanRestarts(plan, HasCheckpoints(context)
+                                                   ? "from the last checkpoint"
+                                                   : "from the beginning (no checkpoint directory is set)");
+  restarts.supervisor.stop_exit_code = kExitInterrupted;
+  restarts.supervisor.on_child_failure = [&context, &slots](size_t child, const std::string& reason) {
     const RankSlot& slot = slots.at(child);
     const plan::NodeInfo* node = nullptr;
     for (const plan::NodeInfo& candidate : context.nodes_here) {
@@ -175,16 +195,21 @@ int RunTrainJob(const JobContext& context) {
     std::string where = node != nullptr ? fmt::format(" on node {} ({} #{})", node->node_rank,
                                                       node->group, node->index_in_group)
                                         : "";
-    dist::ReportFailure(plan.cluster.master_addr, static_cast<uint16_t>(plan.cluster.port),
+    dist::ReportFailure(context.plan.cluster.master_addr, static_cast<uint16_t>(context.plan.cluster.port),
                         reason + where, kReportTimeout);
   };
-  SupervisorResult outcome = SuperviseWithRestarts(context, make_children, restarts);
-  double wall_s = std::chrono::duration<double>(Clock::now() - start).count();
+  return restarts;
+}
+
+// Says how the job ended (rank 0's node: its result); returns an ExitCode.
+int ReportOutcome(const JobContext& context, const SupervisorResult& outcome, double wall_s,
+                  const std::string& result_path) {
+  const LaunchOptions& options = context.options;
   if (outcome.stopped_on_request) {
     context.err() << fmt::format(
         "dmlrun: {}stopped on request after {:.1f} s; every rank stopped after the same step{}\n",
         options.local ? "" : fmt::format("node {}: ", options.node_rank), wall_s,
-        has_checkpoints ? " (continue with --resume)" : "");
+        HasCheckpoints(context) ? " (continue with --resume)" : "");
     return kExitInterrupted;
   }
   if (!outcome.ok) {
@@ -194,12 +219,26 @@ int RunTrainJob(const JobContext& context) {
     return kExitJobFailed;
   }
   if (context.hosts_rank_zero()) {
-    PrintSummary(context, result_file.path(), wall_s);
+    PrintSummary(context, result_path, wall_s);
   } else {
     context.out() << fmt::format("dmlrun: node {}: all ranks finished in {:.1f} s\n",
                                  options.node_rank, wall_s);
   }
   return kExitSuccess;
+}
+
+}  // namespace
+
+int RunTrainJob(const JobContext& context) {
+  const auto start = Clock::now();
+  dist::QuietLibraryLogging();  // ReportFailure's client would log through glog
+  const RankLayout layout = LayOutRanks(context);
+  ResultFile result_file;
+  if (!StartMetricsFile(context)) return kExitUsage;
+  SupervisorResult outcome = SuperviseRanks(context, layout.slots, RankProcess(context, layout, result_file.path()),
+                                            TrainRestarts(context, layout.slots));
+  double wall_s = std::chrono::duration<double>(Clock::now() - start).count();
+  return ReportOutcome(context, outcome, wall_s, result_file.path());
 }
 
 }  // namespace dml::launch

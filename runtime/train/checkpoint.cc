@@ -215,8 +215,8 @@ std::optional<std::string> ReadForResume(const std::string& dir, ResumeMode mode
 }  // namespace
 
 std::optional<std::string> RestoreCheckpoint(const std::string& dir, ResumeMode mode, const RunIdentity& run,
-                                             torch::Tensor& params, FlatOptimizer& optimizer, Communicator& comm,
-                                             ResumePoint* point) {
+                                             torch::Tensor& params, FlatOptimizer& optimizer,
+                                             collective::Communicator& comm, ResumePoint* point) {
   *point = ResumePoint{};
   if (mode == ResumeMode::kNo) return std::nullopt;
   std::optional<std::string> error;
@@ -262,8 +262,8 @@ std::optional<std::string> RestoreCheckpoint(const std::string& dir, ResumeMode 
   return std::nullopt;
 }
 
-std::optional<std::string> SaveCheckpoint(const std::string& dir, const CheckpointData& data, Communicator& comm,
-                                          const CheckpointWriteHooks& hooks) {
+std::optional<std::string> SaveCheckpoint(const std::string& dir, const CheckpointData& data,
+                                          collective::Communicator& comm, const CheckpointWriteHooks& hooks) {
   std::optional<std::string> error;
   if (comm.rank() == 0) {
     CheckpointData with_rng = data;

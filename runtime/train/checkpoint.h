@@ -18,7 +18,7 @@
 #include <utility>
 #include <vector>
 
-#include "runtime/train/comm.h"
+#include "runtime/collective/comm.h"
 #include "runtime/train/flat_optimizer.h"
 
 namespace dml::train {
@@ -96,12 +96,12 @@ struct ResumePoint {
 // checks it against `run`; then every rank receives those buffers and the
 // position. An error on rank 0 reaches every rank.
 std::optional<std::string> RestoreCheckpoint(const std::string& dir, ResumeMode mode, const RunIdentity& run,
-                                             torch::Tensor& params, FlatOptimizer& optimizer, Communicator& comm,
-                                             ResumePoint* point);
+                                             torch::Tensor& params, FlatOptimizer& optimizer,
+                                             collective::Communicator& comm, ResumePoint* point);
 
 // Rank 0 writes `data` (which only rank 0 need fill in); every rank learns
 // whether that worked, so a failed write stops the whole job.
-std::optional<std::string> SaveCheckpoint(const std::string& dir, const CheckpointData& data, Communicator& comm,
-                                          const CheckpointWriteHooks& hooks = {});
+std::optional<std::string> SaveCheckpoint(const std::string& dir, const CheckpointData& data,
+                                          collective::Communicator& comm, const CheckpointWriteHooks& hooks = {});
 
 }  // namespace dml::train

@@ -8,7 +8,8 @@
 
 #include <fmt/format.h>
 
-#include "runtime/train/mlp_kernels.h"
+#include "runtime/collective/accumulate.h"
+#include "runtime/train/optimizer_kernels.h"
 
 namespace dml::train {
 namespace {
@@ -125,7 +126,7 @@ void FlatOptimizer::StepSummed(const float* const* parts, int count) {
     const int64_t len = std::min(kSumChunk, n - begin);
     float* g = summed_.data();
     std::memcpy(g, parts[0] + begin, static_cast<size_t>(len) * sizeof(float));
-    for (int r = 1; r < count; ++r) kernels::Accumulate(g, parts[r] + begin, len);
+    for (int r = 1; r < count; ++r) collective::Accumulate(g, parts[r] + begin, len);
     Update(g, begin, len);
   }
   EndStep();

@@ -48,23 +48,4 @@ void ColumnSums(const float* m, int64_t rows, int64_t cols, float* out);
 // Row-wise argmax of [rows x cols] compared with labels: how many match.
 int64_t CountCorrect(const float* logits, const int64_t* labels, int64_t rows, int64_t cols);
 
-// out[i] += in[i]: the reduction of an allreduce.
-void Accumulate(float* out, const float* in, int64_t n);
-
-// torch.optim.Adam's update (L2 weight decay, no amsgrad) in one pass over
-// n elements. `step_size` = lr / bias_correction1 and
-// `inv_sqrt_bias_correction2` = 1 / sqrt(bias_correction2), as torch computes
-// them; the operation order per element is torch's, so results agree to
-// float rounding.
-struct AdamScalars {
-  float beta1, beta2, eps, weight_decay, step_size, inv_sqrt_bias_correction2;
-};
-void AdamUpdate(float* params, const float* grads, float* exp_avg, float* exp_avg_sq, int64_t n,
-                const AdamScalars& s);
-
-// torch.optim.SGD with momentum (dampening 0, no nesterov) and weight decay;
-// `first_step` starts the momentum buffer at the gradient as torch does.
-void SgdUpdate(float* params, const float* grads, float* momentum, int64_t n, float lr, float momentum_factor,
-               float weight_decay, bool first_step);
-
 }  // namespace dml::train::kernels

@@ -4,6 +4,8 @@
 
 #include <algorithm>
 
+#include "runtime/collective/accumulate.h"
+
 namespace dml::train {
 
 // Why 128 rows: at batch 64 on this project's 2-vCPU machine two 32-row lanes
@@ -116,7 +118,7 @@ double MlpPass::ForwardBackward(const float* x, const int64_t* labels, int64_t r
   });
   // Lane 0 wrote into the flat buffer; add the others' gradients to it, on
   // this thread: ~10 us, less than another fork/join could cost.
-  for (int l = 1; l < lanes; ++l) kernels::Accumulate(target, lanes_[l].grads.data(), num_params_);
+  for (int l = 1; l < lanes; ++l) collective::Accumulate(target, lanes_[l].grads.data(), num_params_);
   double loss_sum = 0;
   for (double loss : losses) loss_sum += loss;
   return loss_sum / static_cast<double>(rows);

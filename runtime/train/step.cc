@@ -15,7 +15,7 @@ double TrainStep::Run(const float* x, const int64_t* labels, int64_t rows, bool 
   if (world > 1 && !sync_chosen_) {  // collective, so before anything can differ between ranks
     sync_chosen_ = true;
     if (options_.sync == GradientSync::kAuto) {
-      local_ = LocalAllreduce::Create(comm_, model_.flat_grads().numel(), options_.local_timeout);
+      local_ = collective::LocalAllreduce::Create(comm_, model_.flat_grads().numel(), options_.local_timeout);
     }
   }
   // Pre-dividing the gradient by the world size makes the allreduce's SUM the
@@ -26,7 +26,7 @@ double TrainStep::Run(const float* x, const int64_t* labels, int64_t rows, bool 
     // Backward writes straight into this rank's shared slot; the optimizer
     // sums the ranks' slots as it updates: no copy in, no copy out.
     double loss = pass_.ForwardBackward(x, labels, rows, multiplier, local_->ContributionSlot());
-    LocalAllreduce::Parts parts = local_->Exchange(stop_vote);
+    collective::LocalAllreduce::Parts parts = local_->Exchange(stop_vote);
     stop_voted_ = parts.any_vote;
     optimizer_.StepSummed(parts.data, parts.count);
     return loss;
@@ -50,7 +50,7 @@ double TrainStep::Run(const torch::Tensor& x, const torch::Tensor& y) {
 }
 
 EvalResult Evaluate(const model::Mlp& model, const torch::Tensor& images, const torch::Tensor& labels,
-                    Communicator& comm) {
+                    collective::Communicator& comm) {
   torch::NoGradGuard no_grad;
   data::Range slice = data::EvalSlice(labels.size(0), comm.rank(), comm.world_size());
   double correct = 0;

@@ -8,10 +8,10 @@
 #include <cstdint>
 #include <memory>
 
+#include "runtime/collective/comm.h"
+#include "runtime/collective/local_allreduce.h"
 #include "runtime/model/mlp.h"
-#include "runtime/train/comm.h"
 #include "runtime/train/flat_optimizer.h"
-#include "runtime/train/local_allreduce.h"
 #include "runtime/train/mlp_pass.h"
 
 namespace dml::train {
@@ -32,7 +32,7 @@ struct StepOptions {
 
 class TrainStep {
  public:
-  TrainStep(model::Mlp& model, FlatOptimizer& optimizer, Communicator& comm, StepOptions options = {})
+  TrainStep(model::Mlp& model, FlatOptimizer& optimizer, collective::Communicator& comm, StepOptions options = {})
       : model_(model), optimizer_(optimizer), comm_(comm), options_(options), pass_(model) {}
 
   // Forward, cross-entropy, backward straight into the flat gradient buffer
@@ -65,11 +65,11 @@ class TrainStep {
 
   model::Mlp& model_;
   FlatOptimizer& optimizer_;
-  Communicator& comm_;
+  collective::Communicator& comm_;
   StepOptions options_;
   MlpPass pass_;
   bool sync_chosen_ = false;
-  std::unique_ptr<LocalAllreduce> local_;
+  std::unique_ptr<collective::LocalAllreduce> local_;
   bool stop_voted_ = false;
 };
 
@@ -84,6 +84,6 @@ struct EvalResult {
 // Evaluates this rank's slice of (images, labels) and sums the counts over
 // all ranks, so every rank returns the whole set's result.
 EvalResult Evaluate(const model::Mlp& model, const torch::Tensor& images, const torch::Tensor& labels,
-                    Communicator& comm);
+                    collective::Communicator& comm);
 
 }  // namespace dml::train

@@ -9,12 +9,12 @@
 
 #include <fmt/format.h>
 
+#include "runtime/collective/comm.h"
 #include "runtime/data/batch.h"
 #include "runtime/data/dataset.h"
 #include "runtime/data/shard.h"
 #include "runtime/model/mlp.h"
 #include "runtime/train/checkpoint.h"
-#include "runtime/train/comm.h"
 #include "runtime/train/flat_optimizer.h"
 #include "runtime/train/process_stats.h"
 #include "runtime/train/report.h"
@@ -326,7 +326,7 @@ class Trainer {
 
   const plan::TrainSpec& spec_;
   const TrainOptions& options_;
-  Communicator comm_;
+  collective::Communicator comm_;
   int epochs_ = 0;
   int threads_allowed_ = 1;
   std::unique_ptr<model::Mlp> model_;

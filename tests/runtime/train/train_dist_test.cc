@@ -4,12 +4,12 @@
 
 #include <sstream>
 
+#include "runtime/collective/comm.h"
 #include "runtime/model/mlp.h"
-#include "runtime/train/comm.h"
 #include "runtime/train/step.h"
 #include "runtime/train/trainer.h"
-#include "tests/runtime/train/idx_fixture.h"
-#include "tests/runtime/train/rank_threads.h"
+#include "tests/runtime/collective/rank_threads.h"
+#include "tests/runtime/data/idx_fixture.h"
 
 namespace dml::train {
 namespace {
@@ -32,7 +32,7 @@ TEST(TrainDistributed, BroadcastGivesEveryRankRankZerosWeights) {
   std::vector<torch::Tensor> after(kWorld);
   testing::RunRanks(kWorld, [&](int rank, auto group) {
     auto mlp = MakeModel(100 + rank);  // each rank draws different weights
-    Communicator comm(rank, kWorld, group);
+    collective::Communicator comm(rank, kWorld, group);
     comm.Broadcast(mlp->flat_params(), 0);
     after[rank] = mlp->flat_params().clone();
   });
@@ -54,7 +54,7 @@ void ExpectTwoRankStepsMatchOneRank(const plan::Optimizer& opt_spec) {
 
   auto single = MakeModel(1);
   auto single_opt = std::move(MakeOptimizer(opt_spec, single->flat_params(), single->flat_grads()).optimizer);
-  Communicator solo(0, 1, {});
+  collective::Communicator solo(0, 1, {});
   TrainStep solo_step(*single, *single_opt, solo);
   for (int s = 0; s < kSteps; ++s) solo_step.Run(xs[s], ys[s]);
 
@@ -62,7 +62,7 @@ void ExpectTwoRankStepsMatchOneRank(const plan::Optimizer& opt_spec) {
   testing::RunRanks(kWorld, [&](int rank, auto group) {
     auto mlp = MakeModel(1 + rank);
     auto opt = std::move(MakeOptimizer(opt_spec, mlp->flat_params(), mlp->flat_grads()).optimizer);
-    Communicator comm(rank, kWorld, group);
+    collective::Communicator comm(rank, kWorld, group);
     comm.Broadcast(mlp->flat_params(), 0);
     TrainStep step(*mlp, *opt, comm);
     for (int s = 0; s < kSteps; ++s) {
@@ -96,11 +96,11 @@ TEST(TrainDistributed, EvaluationCountsAreSummedOverRanks) {
   torch::manual_seed(2);
   torch::Tensor x = torch::randn({101, 6});
   torch::Tensor y = torch::randint(3, {101}, torch::kInt64);
-  Communicator solo(0, 1, {});
+  collective::Communicator solo(0, 1, {});
   EvalResult whole = Evaluate(*mlp, x, y, solo);
   std::vector<EvalResult> parts(kWorld);
   testing::RunRanks(kWorld, [&](int rank, auto group) {
-    Communicator comm(rank, kWorld, group);
+    collective::Communicator comm(rank, kWorld, group);
     parts[rank] = Evaluate(*mlp, x, y, comm);
   });
   for (const EvalResult& part : parts) {

@@ -11,7 +11,7 @@
 #include "runtime/data/dataset.h"
 #include "runtime/train/mlp_kernels.h"
 #include "runtime/train/mlp_pass.h"
-#include "tests/runtime/train/idx_fixture.h"
+#include "tests/runtime/data/idx_fixture.h"
 
 namespace dml::train {
 namespace {

@@ -7,14 +7,14 @@
 
 #include <nlohmann/json.hpp>
 
+#include "runtime/collective/comm.h"
 #include "runtime/data/dataset.h"
 #include "runtime/model/mlp.h"
 #include "runtime/train/checkpoint.h"
-#include "runtime/train/comm.h"
 #include "runtime/train/report.h"
 #include "runtime/train/step.h"
 #include "runtime/train/trainer.h"
-#include "tests/runtime/train/idx_fixture.h"
+#include "tests/runtime/data/idx_fixture.h"
 
 namespace dml::train {
 namespace {
@@ -117,7 +117,7 @@ TEST(TrainRun, CheckpointHoldsTheTrainedModel) {
   // The weights read back classify the test set as well as the run reported.
   auto loaded = data::LoadIdxDataset(spec.dataset, {4});
   ASSERT_TRUE(loaded.dataset);
-  Communicator solo(0, 1, {});
+  collective::Communicator solo(0, 1, {});
   EvalResult eval = Evaluate(*mlp, loaded.dataset->test.images, loaded.dataset->test.labels, solo);
   EXPECT_DOUBLE_EQ(eval.accuracy(), r.test_accuracy);
   for (const auto& entry : std::filesystem::directory_iterator(spec.checkpoint.dir)) {

@@ -22,9 +22,9 @@
 #include <vector>
 #include <string>
 
-#include "runtime/train/comm.h"
+#include "runtime/collective/comm.h"
 
-namespace dml::train {
+namespace dml::collective {
 
 class LocalAllreduce {
  public:
@@ -80,4 +80,4 @@ class LocalAllreduce {
   bool watch_pids_ = false;  // the peers' pids are visible from here
 };
 
-}  // namespace dml::train
+}  // namespace dml::collective

@@ -11,7 +11,7 @@
 
 #include <vector>
 
-namespace dml::train {
+namespace dml::collective {
 
 class Communicator {
  public:
@@ -38,4 +38,4 @@ class Communicator {
   at::Tensor flag_;               // AnyRank's one-element buffer
 };
 
-}  // namespace dml::train
+}  // namespace dml::collective

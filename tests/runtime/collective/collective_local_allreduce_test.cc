@@ -5,9 +5,9 @@
 #include <map>
 #include <stdexcept>
 
-#include "runtime/train/local_allreduce.h"
+#include "runtime/collective/local_allreduce.h"
 #include "runtime/train/step.h"
-#include "tests/runtime/train/rank_threads.h"
+#include "tests/runtime/collective/rank_threads.h"
 
 namespace dml::train {
 namespace {
@@ -23,8 +23,8 @@ void ExpectSums(int world, int64_t count) {
   constexpr int kRounds = 3;  // the barriers must also work on repeated calls
   std::vector<std::vector<torch::Tensor>> got(world);
   testing::RunRanks(world, [&](int rank, auto group) {
-    Communicator comm(rank, world, group);
-    auto reducer = LocalAllreduce::Create(comm, count, kTimeout);
+    collective::Communicator comm(rank, world, group);
+    auto reducer = collective::LocalAllreduce::Create(comm, count, kTimeout);
     ASSERT_TRUE(reducer);
     for (int round = 0; round < kRounds; ++round) {
       torch::Tensor data = Contribution(rank, round, count);
@@ -60,8 +60,8 @@ TEST(TrainLocalAllreduce, VotesAreOredPerCallOnEveryRank) {
       {false, false, true},  {false, false, false}, {true, false, false}, {false, false, false}};
   std::vector<std::vector<bool>> seen(kWorld);
   testing::RunRanks(kWorld, [&](int rank, auto group) {
-    Communicator comm(rank, kWorld, group);
-    auto reducer = LocalAllreduce::Create(comm, 16, kTimeout);
+    collective::Communicator comm(rank, kWorld, group);
+    auto reducer = collective::LocalAllreduce::Create(comm, 16, kTimeout);
     ASSERT_TRUE(reducer);
     for (const std::vector<bool>& round : votes) {
       torch::Tensor data = torch::ones({16});
@@ -79,15 +79,15 @@ TEST(TrainLocalAllreduce, VotesAreOredPerCallOnEveryRank) {
 }
 
 TEST(TrainLocalAllreduce, SingleRankNeedsNone) {
-  Communicator solo(0, 1, {});
-  EXPECT_FALSE(LocalAllreduce::Create(solo, 10, kTimeout));
+  collective::Communicator solo(0, 1, {});
+  EXPECT_FALSE(collective::LocalAllreduce::Create(solo, 10, kTimeout));
 }
 
 TEST(TrainLocalAllreduce, MissingPeerTimesOutWithAnError) {
   std::string error;
   testing::RunRanks(2, [&](int rank, auto group) {
-    Communicator comm(rank, 2, group);
-    auto reducer = LocalAllreduce::Create(comm, 8, std::chrono::milliseconds(300));
+    collective::Communicator comm(rank, 2, group);
+    auto reducer = collective::LocalAllreduce::Create(comm, 8, std::chrono::milliseconds(300));
     ASSERT_TRUE(reducer);
     if (rank == 1) return;  // never joins the allreduce
     torch::Tensor data = torch::ones({8});
@@ -115,7 +115,7 @@ TEST(TrainLocalAllreduce, StepsMatchTheProcessGroupPath) {
       auto mlp = std::move(model::Mlp::Create(spec).mlp);
       mlp->Init(1);
       auto opt = std::move(MakeOptimizer(adam, mlp->flat_params(), mlp->flat_grads()).optimizer);
-      Communicator comm(rank, 2, group);
+      collective::Communicator comm(rank, 2, group);
       StepOptions options;
       options.sync = sync;
       TrainStep step(*mlp, *opt, comm, options);

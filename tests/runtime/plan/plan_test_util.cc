@@ -1,4 +1,4 @@
-#include "tests/plan/plan_test_util.h"
+#include "tests/runtime/plan/plan_test_util.h"
 
 namespace dml::plan {
 

@@ -1,7 +1,7 @@
-#include "runtime/train/comm.h"
+#include "runtime/collective/comm.h"
 #include "runtime/dist/torch_compat.h"
 
-namespace dml::train {
+namespace dml::collective {
 
 Communicator::Communicator(int rank, int world_size, dist::torch_compat::GroupPtr group)
     : rank_(rank), world_size_(world_size), group_(std::move(group)), slot_(1) {}
@@ -35,4 +35,4 @@ void Communicator::Barrier() {
   group_->barrier()->wait();
 }
 
-}  // namespace dml::train
+}  // namespace dml::collective

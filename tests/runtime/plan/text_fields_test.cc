@@ -9,7 +9,7 @@
 #include "runtime/plan/plan.h"
 #include "runtime/plan/plan_yaml.h"
 #include "runtime/plan/text_fields.h"
-#include "tests/plan/plan_test_util.h"
+#include "tests/runtime/plan/plan_test_util.h"
 
 namespace dml::plan {
 namespace {

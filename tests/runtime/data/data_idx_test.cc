@@ -6,7 +6,7 @@
 
 #include "runtime/data/dataset.h"
 #include "runtime/data/idx.h"
-#include "tests/runtime/train/idx_fixture.h"
+#include "tests/runtime/data/idx_fixture.h"
 
 namespace dml::data {
 namespace {

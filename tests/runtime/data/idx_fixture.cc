@@ -1,4 +1,4 @@
-#include "tests/runtime/train/idx_fixture.h"
+#include "tests/runtime/data/idx_fixture.h"
 
 #include <unistd.h>
 #include <zlib.h>

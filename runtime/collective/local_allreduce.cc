@@ -1,4 +1,4 @@
-#include "runtime/train/local_allreduce.h"
+#include "runtime/collective/local_allreduce.h"
 
 #include <fcntl.h>
 #include <linux/futex.h>
@@ -23,9 +23,9 @@
 #include <immintrin.h>
 #endif
 
-#include "runtime/train/mlp_kernels.h"
+#include "runtime/collective/accumulate.h"
 
-namespace dml::train {
+namespace dml::collective {
 namespace {
 
 constexpr size_t kAlign = 64;           // a cache line: no two ranks' data share one
@@ -232,8 +232,8 @@ bool LocalAllreduce::SumInPlace(float* data, bool vote) {
   const Parts parts = Exchange(vote);
   // slot 0 + slot 1 + ... in this order on every rank: identical sums.
   if (rank_ != 0) std::memcpy(data, parts.data[0], bytes);
-  for (int r = 1; r < world_; ++r) kernels::Accumulate(data, parts.data[r], count_);
+  for (int r = 1; r < world_; ++r) Accumulate(data, parts.data[r], count_);
   return parts.any_vote;
 }
 
-}  // namespace dml::train
+}  // namespace dml::collective
