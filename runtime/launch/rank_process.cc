@@ -8,9 +8,11 @@
 
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
+#include <torch/csrc/distributed/c10d/PrefixStore.hpp>
 
 #include "runtime/dist/health_monitor.h"
 #include "runtime/dist/interface.h"
+#include "runtime/dist/process_group.h"
 #include "runtime/dist/rendezvous.h"
 #include "runtime/dist/world.h"
 #include "runtime/launch/exit_codes.h"
@@ -141,6 +143,16 @@ int Run(const RankOptions& options, std::string* error) {
       return kExitJobFailed;
     }
     train_options.process_group = world.process_group;
+    // Groups of some ranks (a node's, the nodes' leaders') for the
+    // hierarchical allreduce: Gloo over the same interface, keys under `prefix`.
+    train_options.subgroups = [store = world.store, world_options](const std::string& prefix, int r, int size) {
+      dist::ProcessGroupOptions group;
+      group.rank = r;
+      group.world_size = size;
+      group.interface = world_options.interface;
+      group.timeout = world_options.collective_timeout;
+      return dist::MakeGlooProcessGroup(c10::make_intrusive<c10d::PrefixStore>(prefix, store), group).process_group;
+    };
 
     dist::HealthOptions health;
     health.master_addr = plan.cluster.master_addr;
