@@ -23,7 +23,7 @@ constexpr const char* kFooter =
     "Examples:\n"
     "  dmlc check samples/mnist.dml\n"
     "  dmlc build samples/mnist.dml -o out   # out/mnist.heat.yaml, out/mnist.plan.yaml\n"
-    "  dmlc plan samples/mnist.dml           # nodes, ranks, addresses, totals\n"
+    "  dmlc plan samples/mnist.dml           # nodes, ranks, addresses, totals, time estimate\n"
     "  dmlc graph samples/mnist.dml -o stack.dot && dot -Tsvg stack.dot > stack.svg\n"
     "  dmlc fmt -i samples/*.dml             # or --check in CI\n"
     "\n"
@@ -76,7 +76,10 @@ int RunCli(const std::vector<std::string>& args, std::ostream& out, std::ostream
       ->required()
       ->type_name("DIR");
 
-  CLI::App* plan = app.add_subcommand("plan", "Check a .dml file and summarize each job: nodes, ranks and addresses, vCPUs and RAM, node-hours");
+  CLI::App* plan = app.add_subcommand("plan",
+                                      "Check a .dml file and summarize each job: nodes, ranks and addresses, vCPUs and "
+                                      "RAM, node-hours, and a training job's estimated time and the node count that "
+                                      "pays off (a warning past it)");
   AddCommonOptions(*plan, options, format);
   std::string graph_output;
   CLI::App* graph = app.add_subcommand("graph", "Check a .dml file and print each job's Heat resources and their dependencies as Graphviz DOT");

@@ -8,6 +8,7 @@
 
 #include "compiler/diag/diagnostic.h"
 #include "compiler/driver/module_loader.h"
+#include "compiler/driver/plan_scaling.h"
 #include "compiler/driver/source_file.h"
 #include "compiler/driver/user_data_size.h"
 #include "compiler/emit/heat_emitter.h"
@@ -48,6 +49,9 @@ class Compilation {
       CheckUserDataSize(result.deployments[i], result.sites[i], sink_);
     }
     if (sink_.HasErrors()) return std::nullopt;
+    for (size_t i = 0; options_.scaling_advice && i < result.deployments.size() && i < result.sites.size(); ++i) {
+      CheckScaling(result.deployments[i], result.sites[i].size, sink_);
+    }
     return std::move(result.deployments);
   }
 

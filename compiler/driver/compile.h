@@ -26,6 +26,8 @@ struct Options {
   std::vector<std::string> include_dirs;  // -I, searched before the stdlib
   std::string output_dir;                 // build only
   DiagnosticFormat format = DiagnosticFormat::kText;
+  // dmlc plan: warn where a job has more nodes than pay off (plan_scaling.h).
+  bool scaling_advice = false;
 };
 
 // Checks the program; writes nothing.

@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "compiler/diag/utf8.h"
+#include "compiler/driver/plan_scaling.h"
 #include "runtime/plan/plan_yaml.h"
 
 namespace dml::driver {
@@ -60,31 +61,6 @@ std::string PoolText(const ir::Network& network) {
   return text.empty() ? "the subnet" : text;
 }
 
-// Rows of cells, left-aligned in columns two spaces apart, each row
-// indented by two.
-std::string Table(std::vector<std::vector<std::string>> rows) {
-  // Cells hold the file's strings (names, images, defaults): no byte of them
-  // may move the cursor, start an escape sequence or begin a line.
-  for (auto& row : rows) {
-    for (std::string& cell : row) cell = diag::ForDisplay(cell);
-  }
-  std::vector<size_t> widths;
-  for (const auto& row : rows) {
-    widths.resize(std::max(widths.size(), row.size()));
-    for (size_t c = 0; c < row.size(); ++c) widths[c] = std::max(widths[c], row[c].size());
-  }
-  std::string out;
-  for (const auto& row : rows) {
-    std::string line = "  ";
-    for (size_t c = 0; c < row.size(); ++c) {
-      line += row[c];
-      if (c + 1 < row.size()) line.append(widths[c] - row[c].size() + 2, ' ');
-    }
-    out += line + "\n";
-  }
-  return out;
-}
-
 std::string NodesSection(const ir::Deployment& d) {
   std::vector<std::vector<std::string>> rows = {{"group", "nodes", "flavor", "image", "procs/node"}};
   for (const ir::NodeGroup& g : d.groups) {
@@ -92,7 +68,7 @@ std::string NodesSection(const ir::Deployment& d) {
     if (!g.count_param.empty()) count += " (param `" + g.count_param + "`)";
     rows.push_back({g.name, count, FlavorText(g, d), Shown(g.image, d), std::to_string(g.procs_per_node)});
   }
-  return "nodes\n" + Table(rows);
+  return "nodes\n" + AlignedRows(rows);
 }
 
 // Images the site does not provide, with the commands that upload one (once
@@ -124,7 +100,7 @@ std::string RanksSection(const ir::Deployment& d) {
     rows.push_back({Range(g.first_node_rank, g.count), g.name, Range(rank, ranks), address});
     rank += ranks;
   }
-  return "ranks (subnet " + d.network.cidr + ", gateway " + d.network.gateway + ")\n" + Table(rows);
+  return "ranks (subnet " + d.network.cidr + ", gateway " + d.network.gateway + ")\n" + AlignedRows(rows);
 }
 
 std::string TotalsSection(const ir::Deployment& d) {
@@ -153,7 +129,7 @@ std::string TotalsSection(const ir::Deployment& d) {
   rows.push_back({"time limit", fmt::format("{} per run: at most {} node-hours ({} x {})", DurationText(job_s),
                                             Decimal(static_cast<double>(nodes) * job_s / kSecondsPerHour),
                                             Plural(nodes, "node", "nodes"), DurationText(job_s))});
-  return "totals\n" + Table(rows);
+  return "totals\n" + AlignedRows(rows);
 }
 
 // Plan text as the .dml file wrote it: `${name}` where a param goes in at
@@ -180,7 +156,7 @@ std::string TextParamsSection(const ir::Deployment& d) {
   if (d.text_params.empty()) return "";
   std::vector<std::vector<std::string>> rows = {{"param", "default"}};
   for (const ir::TextParam& p : d.text_params) rows.push_back({"${" + p.name + "}", "\"" + p.default_text + "\""});
-  return "\nfilled in at stack create (the local plan has the defaults)\n" + Table(rows);
+  return "\nfilled in at stack create (the local plan has the defaults)\n" + AlignedRows(rows);
 }
 
 }  // namespace
@@ -202,6 +178,29 @@ std::string MemoryText(int64_t mib) {
   return Decimal(static_cast<double>(mib) / kMiBPerGiB) + " GiB";
 }
 
+std::string AlignedRows(std::vector<std::vector<std::string>> rows) {
+  // Cells hold the file's strings (names, images, defaults): no byte of them
+  // may move the cursor, start an escape sequence or begin a line.
+  for (auto& row : rows) {
+    for (std::string& cell : row) cell = diag::ForDisplay(cell);
+  }
+  std::vector<size_t> widths;
+  for (const auto& row : rows) {
+    widths.resize(std::max(widths.size(), row.size()));
+    for (size_t c = 0; c < row.size(); ++c) widths[c] = std::max(widths[c], row[c].size());
+  }
+  std::string out;
+  for (const auto& row : rows) {
+    std::string line = "  ";
+    for (size_t c = 0; c < row.size(); ++c) {
+      line += row[c];
+      if (c + 1 < row.size()) line.append(widths[c] - row[c].size() + 2, ' ');
+    }
+    out += line + "\n";
+  }
+  return out;
+}
+
 std::string RenderPlanSummary(const ir::Deployment& d) {
   // The description keeps its lines, each indented and made safe.
   std::string description;
@@ -213,8 +212,8 @@ std::string RenderPlanSummary(const ir::Deployment& d) {
     start = end + 1;
   }
   std::string out = fmt::format("job `{}`: {}\n  {}\n\n", d.name, diag::ForDisplay(JobLine(d)), description);
-  out += NodesSection(d) + UploadsSection(d) + "\n" + RanksSection(d) + "\n" + TotalsSection(d) +
-         TextParamsSection(d);
+  out += NodesSection(d) + UploadsSection(d) + "\n" + RanksSection(d) + "\n" + TotalsSection(d) + "\n" +
+         ScalingSection(d) + TextParamsSection(d);
   std::vector<std::string> params;
   for (const ir::HeatParam& p : d.params) {
     if (p.default_value) params.push_back(p.name);

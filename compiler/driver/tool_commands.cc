@@ -69,7 +69,9 @@ int Fmt(const FmtOptions& options, std::ostream& out, std::ostream& err) {
 }
 
 int Plan(const Options& options, std::ostream& out, std::ostream& err) {
-  const std::optional<std::vector<ir::Deployment>> deployments = Compile(options, err);
+  Options advised = options;
+  advised.scaling_advice = true;
+  const std::optional<std::vector<ir::Deployment>> deployments = Compile(advised, err);
   if (!deployments) return kExitProgramErrors;
   for (size_t i = 0; i < deployments->size(); ++i) {
     if (i > 0) out << "\n";

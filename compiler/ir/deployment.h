@@ -85,6 +85,10 @@ struct NodeGroup {
   // for `dmlc plan`; unknown for a flavor given by name only.
   std::optional<int64_t> vcpus;
   std::optional<int64_t> ram_mb;
+  // The flavor record's `core_gmacs` (one core's training speed, billions of
+  // multiply-adds per second), for `dmlc plan`'s estimate; unknown for a
+  // flavor given by name only.
+  std::optional<double> core_gmacs;
   // A Blazar reservation id (Chameleon bare metal): the servers'
   // scheduler_hints {reservation: ...}. Absent: no hint.
   std::optional<Value> reservation;
@@ -117,6 +121,13 @@ struct Network {
   Value ssh_from;            // CIDR allowed to reach port 22
 };
 
+// The network between the site's nodes (its `link` record), for `dmlc plan`'s
+// estimate of the gradient exchange.
+struct Link {
+  double gbit_per_s = 0;
+  double latency_s = 0;
+};
+
 struct Deployment {
   std::string name;          // job name; files are <name>.heat.yaml / <name>.plan.yaml
   std::string description;
@@ -131,6 +142,7 @@ struct Deployment {
   plan::Plan plan;
   std::vector<TextParam> text_params;
   std::optional<DatasetDigests> dataset_sha256;
+  std::optional<Link> link;  // the site's
 
   // The stack parameter `name`, or null.
   const HeatParam* Param(const std::string& name) const {

@@ -11,6 +11,7 @@
 #include "compiler/sema/evaluate.h"
 #include "compiler/sema/lower.h"
 #include "compiler/sema/name_length.h"
+#include "compiler/sema/scaling_facts.h"
 #include "compiler/sema/scope.h"
 #include "compiler/sema/suggest.h"
 
@@ -108,6 +109,7 @@ AnalyzeResult Analyze(const ast::Module& root, ModuleLoader& loader, diag::Diagn
     LowerInput input{job.decl->name.name, job.cluster->name.name, root.name, &cluster, &job.value,
                      params, CountLimits(cluster, job.value)};
     ir::Deployment deployment = Lower(input);
+    AddScalingFacts(cluster, deployment);
     // As `dmlrun local` reads it, each param at its default; the template's
     // copy gets the stack's values, which each node checks the same way.
     std::vector<plan::PlanError> errors = plan::Validate(deployment.StandalonePlan(), deployment.name);
@@ -116,7 +118,7 @@ AnalyzeResult Analyze(const ast::Module& root, ModuleLoader& loader, diag::Diagn
       return {};
     }
     result.deployments.push_back(std::move(deployment));
-    JobSites sites{job.decl->name.range, LongestText(job.value)};
+    JobSites sites{job.decl->name.range, LongestText(job.value), SizeSite(cluster)};
     std::optional<TextSite> in_cluster = LongestText(cluster, job.cluster->name.name);
     if (in_cluster && (!sites.longest || in_cluster->bytes > sites.longest->bytes)) sites.longest = in_cluster;
     result.sites.push_back(std::move(sites));

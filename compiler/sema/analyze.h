@@ -16,6 +16,7 @@ namespace dml::sema {
 struct JobSites {
   diag::SourceRange name;              // the job's name
   std::optional<TextSite> longest;     // its and its cluster's longest string
+  diag::SourceRange size;              // its cluster's size (SizeSite)
 };
 
 struct AnalyzeResult {

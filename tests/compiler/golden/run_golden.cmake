@@ -1,6 +1,8 @@
 # Runs dmlc on one golden case and compares what it printed with <case>.golden.
 #
 #   fail_*.dml: `dmlc check FILE` must exit 1.
+#   warn_*.dml: warnings only (a kind that needs a program without errors):
+#   `dmlc check FILE` must exit 0.
 #   ok_*.dml and samples: `dmlc build FILE -o WORK_DIR` must exit 0.
 #   A first line `// args: ...` replaces the arguments; `{file}` is the case
 #   and `{out}` the work directory.
@@ -19,6 +21,9 @@ file(REMOVE_RECURSE "${WORK_DIR}")
 
 if(name MATCHES "^fail_")
   set(expected_rc 1)
+  set(args check {file})
+elseif(name MATCHES "^warn_")
+  set(expected_rc 0)
   set(args check {file})
 else()
   set(expected_rc 0)
