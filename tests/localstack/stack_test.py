@@ -9,6 +9,8 @@ usage: stack_test.py DMLC CASE
                        epochs), every node powered off, every rank on the
                        private subnet (dmlrun's log names its NIC and address)
   mnist-master-2-procs the same with 2 ranks on the master, workers=1
+  mnist-2x2-hierarchical  2 ranks on the master and on its 1 worker: rank 0
+                       logs the hierarchical gradient exchange (2 nodes x 2 ranks)
   preinstalled         workers=1, dmlrun already in the image: no install
   repo-job             samples/repo_job.dml, its repository mapped to
                        samples/repo_job/: torch.distributed over Gloo on
@@ -85,15 +87,20 @@ def report_first_step(stack):
     print('report: first training step %s s after create' % (first[0] if first else '(not logged)'))
 
 
-def mnist(dmlc, work, workers, master_procs=1):
+def mnist(dmlc, work, workers, master_procs=1, worker_procs=1, exchange=None):
     edits, args = ls.deb_runtime(dmlc, work)
     if master_procs != 1:
         edits.append((r'(master \{[^}]*procs = )1', r'\g<1>%d' % master_procs))
+    if worker_procs != 1:
+        edits.append((r'(workers \{[^}]*procs = )1', r'\g<1>%d' % worker_procs))
     template = ls.compile_dml(dmlc, MNIST, work, edits)
     rc, stack = create(template, {'key_name': 'k', 'workers': workers}, work, args)
     result = check_complete(stack, rc, workers + 1)
     accuracy(result)
-    ranks = check_private_ranks(stack, master_procs + workers)
+    ranks = check_private_ranks(stack, master_procs + workers * worker_procs)
+    if exchange is not None:
+        logs = ''.join(ls.console(stack, n['name']) for n in stack['nodes'])
+        ls.check('gradient exchange: ' + exchange in logs, 'rank 0 logged the gradient exchange: ' + exchange)
     nics = {nic for _, nic, _ in ranks.values()}
     ls.check(len(nics) > 1, 'NIC names differ between master and workers: %s' % nics)
     report_first_step(stack)
@@ -198,6 +205,8 @@ def dataset_sha256(dmlc, work):
 CASES = {
     'mnist-2-workers': lambda d, w: mnist(d, w, 2),
     'mnist-master-2-procs': lambda d, w: mnist(d, w, 1, master_procs=2),
+    'mnist-2x2-hierarchical': lambda d, w: mnist(d, w, 1, master_procs=2, worker_procs=2,
+                                                 exchange='hierarchical (2 nodes x 2 ranks'),
     'preinstalled': preinstalled,
     'repo-job': repo_job_ok,
     'bad-requirement': bad_requirement,
