@@ -21,6 +21,7 @@ usage: stack_test.py DMLC CASE
   killed-worker        the worker crashes (every process killed) after the
                        rendezvous: the master's dmlrun stops within 10 s,
                        naming the dead rank, and the stack fails with it
+  killed-worker-2x2    the same with 2 ranks per node (the hierarchical exchange)
   dataset-sha256       the master's copy of the dataset's digest differs:
                        CREATE_FAILED naming the file
 """
@@ -166,8 +167,11 @@ def bad_requirement(dmlc, work):
              "the data has the failed step and pip's error: " + data[-600:], stack)
 
 
-def killed_worker(dmlc, work):
+def killed_worker(dmlc, work, procs=1):
     edits, args = ls.deb_runtime(dmlc, work)
+    if procs != 1:  # the hierarchical exchange: the worker's ranks are 2 and 3
+        edits += [(r'(%s \{[^}]*procs = )1' % group, r'\g<1>%d' % procs) for group in ('master', 'workers')]
+    dead = r'rank 1\b' if procs == 1 else r'rank [%d-%d]\b' % (procs, 2 * procs - 1)
     template = ls.compile_dml(dmlc, MNIST, work, edits)
     # The worker crashes once its rank has joined: every process of the node
     # killed, so the node itself never reports (as a VM that dies).
@@ -180,7 +184,7 @@ def killed_worker(dmlc, work):
     reason = stack['stack_status_reason']
     ls.check('node 0 (master)' in reason, 'the master reported the failure: ' + reason, stack)
     data = job_result(stack).get('node-0', '')
-    ls.check(re.search(r'rank 1\b', data) is not None, "the master's log names rank 1: " + data[-600:], stack)
+    ls.check(re.search(dead, data) is not None, "the master's log names a worker's rank: " + data[-600:], stack)
     events = stack['events']
     crashed = [e['seconds'] for e in events if e['source'].startswith('mnist-workers')
                and 'user data exited with status -9' in e['text']]
@@ -211,6 +215,7 @@ CASES = {
     'repo-job': repo_job_ok,
     'bad-requirement': bad_requirement,
     'killed-worker': killed_worker,
+    'killed-worker-2x2': lambda d, w: killed_worker(d, w, procs=2),
     'dataset-sha256': dataset_sha256,
 }
 
