@@ -183,8 +183,8 @@ void LocalAllreduce::CheckPeers(std::chrono::steady_clock::time_point deadline, 
                             : missing.size() == 1
                                 ? fmt::format(" (rank {} never arrived)", missing[0])
                                 : fmt::format(" (ranks {} never arrived)", fmt::join(missing, ", "));
-    throw std::runtime_error(
-        fmt::format("a gradient allreduce waited more than {} s for the other ranks{}", timeout_.count() / 1000.0, who));
+    throw std::runtime_error(fmt::format("a gradient allreduce waited more than {} s for the other ranks{}",
+                                         timeout_.count() / 1000.0, who));
   }
 }
 

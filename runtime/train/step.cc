@@ -56,7 +56,9 @@ std::string TrainStep::exchange() const {
     return fmt::format("hierarchical ({}: shared memory in each node, Gloo between the nodes' leaders)",
                        hierarchy_->layout().Describe());
   }
-  if (!hierarchy_declined_.empty()) return fmt::format("Gloo process group (not hierarchical: {})", hierarchy_declined_);
+  if (!hierarchy_declined_.empty()) {
+    return fmt::format("Gloo process group (not hierarchical: {})", hierarchy_declined_);
+  }
   return "Gloo process group";
 }
 
