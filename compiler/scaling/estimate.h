@@ -41,8 +41,8 @@ struct Channel {
 double RingAllreduceSeconds(double bytes, int64_t participants, const Channel& channel);
 
 // How gradients cross nodes. kFlat: one ring over every rank on the link,
-// paced by its slowest (cross-node) hop - what dmlrun does today. kHierarchical:
-// a ring inside each node over shared memory, then one over the nodes.
+// paced by its slowest (cross-node) hop. kHierarchical: a ring inside each
+// node over shared memory, then one over the nodes - what dmlrun does.
 enum class Exchange { kFlat, kHierarchical };
 
 // The job: its model's size and arithmetic, its data and schedule.

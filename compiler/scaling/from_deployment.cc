@@ -66,6 +66,9 @@ Modelled FromDeployment(const ir::Deployment& d) {
   job.nodes.threads_per_rank = std::max<int64_t>(std::min(threads, used), 1);
   job.nodes.core_macs_per_s = rate * kGiga;
   job.nodes.link = {d.link->gbit_per_s * kGiga / kBitsPerByte, d.link->latency_s};
+  // dmlrun's exchange across nodes: shared memory inside each node, one
+  // rank per node on the link (runtime/collective/hierarchical_allreduce.h).
+  job.nodes.exchange = Exchange::kHierarchical;
   return {std::move(job), ""};
 }
 

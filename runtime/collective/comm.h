@@ -9,14 +9,25 @@
 #include <torch/csrc/distributed/c10d/ProcessGroup.hpp>
 #include <torch/torch.h>
 
+#include <functional>
+#include <string>
 #include <vector>
 
 namespace dml::collective {
 
+// Makes a process group of `size` ranks among a subset of the world (a node's
+// ranks, the nodes' leaders), this rank being `rank` in it. Collective among
+// the subset's members; every subset uses its own `prefix` in the job's
+// store. Null when the group cannot be made.
+using SubgroupFactory =
+    std::function<dist::torch_compat::GroupPtr(const std::string& prefix, int rank, int size)>;
+
 class Communicator {
  public:
-  // `group` may be null only when world_size == 1.
-  Communicator(int rank, int world_size, dist::torch_compat::GroupPtr group);
+  // `group` may be null only when world_size == 1. `subgroups` (optional)
+  // lets collectives above build groups of some ranks (HierarchicalAllreduce).
+  Communicator(int rank, int world_size, dist::torch_compat::GroupPtr group, SubgroupFactory subgroups = {});
+  const SubgroupFactory& subgroups() const { return subgroups_; }
 
   int rank() const { return rank_; }
   int world_size() const { return world_size_; }
@@ -34,6 +45,7 @@ class Communicator {
   int rank_;
   int world_size_;
   dist::torch_compat::GroupPtr group_;
+  SubgroupFactory subgroups_;
   std::vector<at::Tensor> slot_;  // c10d takes a vector; reused so a step allocates none
   at::Tensor flag_;               // AnyRank's one-element buffer
 };

@@ -17,6 +17,7 @@
 #include <stdexcept>
 
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 #include <torch/torch.h>
 
 #if defined(__x86_64__)
@@ -41,17 +42,6 @@ void CpuRelax() {
 #if defined(__x86_64__)
   _mm_pause();
 #endif
-}
-
-// Identifies the machine: the kernel's boot id (unique per boot, also inside
-// containers sharing a kernel, where /dev/shm may still differ) plus the host name.
-int64_t HostIdentity() {
-  std::ifstream boot("/proc/sys/kernel/random/boot_id");
-  std::stringstream text;
-  text << boot.rdbuf();
-  char host[256] = {0};
-  gethostname(host, sizeof host - 1);
-  return static_cast<int64_t>(std::hash<std::string>{}(text.str() + "/" + host));
 }
 
 // True on every rank iff `ok` is true on every rank.
@@ -87,12 +77,26 @@ void FutexWakeAll(std::atomic<uint32_t>* word) {
 
 }  // namespace
 
+// The kernel's boot id (unique per boot, also inside containers sharing a
+// kernel, where /dev/shm may still differ) plus the host name.
+int64_t HostIdentity() {
+  std::ifstream boot("/proc/sys/kernel/random/boot_id");
+  std::stringstream text;
+  text << boot.rdbuf();
+  char host[256] = {0};
+  gethostname(host, sizeof host - 1);
+  return static_cast<int64_t>(std::hash<std::string>{}(text.str() + "/" + host));
+}
+
 struct LocalAllreduce::Header {
   alignas(kAlign) std::atomic<uint32_t> arrived;
   alignas(kAlign) std::atomic<uint32_t> generation;  // also the futex word
   alignas(kAlign) std::atomic<uint32_t> sleepers;    // ranks in FutexWait: the last arrival wakes them
   alignas(kAlign) std::atomic<uint32_t> votes[2];    // SumInPlace's flag, double-buffered like the slots
   alignas(kAlign) pid_t pids[kMaxRanks];
+  // Each rank's latest barrier generation + 1 once it arrived there: tells a
+  // rank that waited too long which peers never came.
+  alignas(kAlign) std::atomic<uint32_t> arrivals[kMaxRanks];
 };
 static_assert(sizeof(std::atomic<uint32_t>) == sizeof(uint32_t), "futex words are plain 32-bit integers");
 
@@ -162,18 +166,34 @@ LocalAllreduce::LocalAllreduce(int rank, int world, int64_t count, std::chrono::
 
 LocalAllreduce::~LocalAllreduce() { munmap(base_, bytes_); }
 
-void LocalAllreduce::CheckPeers(std::chrono::steady_clock::time_point deadline) const {
+void LocalAllreduce::CheckPeers(std::chrono::steady_clock::time_point deadline, uint32_t generation) const {
   for (int r = 0; r < world_; ++r) {
     pid_t pid = header_->pids[r];
     if (watch_pids_ && r != rank_ && pid > 0 && pid != getpid() && !ProcessAlive(pid)) {
       throw std::runtime_error(
-          fmt::format("rank {} (process {} on this node) exited during a gradient allreduce", r, pid));
+          fmt::format("rank {} (process {} on this node) exited during a gradient allreduce", Name(r), pid));
     }
   }
   if (std::chrono::steady_clock::now() > deadline) {
-    throw std::runtime_error(fmt::format("a gradient allreduce waited more than {} s for the other ranks",
-                                         timeout_.count() / 1000.0));
+    std::vector<int> missing;
+    for (int r = 0; r < world_; ++r) {
+      if (header_->arrivals[r].load() != generation + 1) missing.push_back(Name(r));
+    }
+    const std::string who = missing.empty() ? ""
+                            : missing.size() == 1
+                                ? fmt::format(" (rank {} never arrived)", missing[0])
+                                : fmt::format(" (ranks {} never arrived)", fmt::join(missing, ", "));
+    throw std::runtime_error(fmt::format("a gradient allreduce waited more than {} s for the other ranks{}",
+                                         timeout_.count() / 1000.0, who));
   }
+}
+
+int LocalAllreduce::Name(int local_rank) const {
+  return global_ranks_.empty() ? local_rank : global_ranks_[static_cast<size_t>(local_rank)];
+}
+
+void LocalAllreduce::NameRanks(std::vector<int> global_ranks) {
+  if (static_cast<int>(global_ranks.size()) == world_) global_ranks_ = std::move(global_ranks);
 }
 
 // A sense-reversing barrier: the last rank to arrive resets the counter and
@@ -183,6 +203,7 @@ void LocalAllreduce::CheckPeers(std::chrono::steady_clock::time_point deadline) 
 // kSpinBudget sleeps on a futex instead, so a slow peer gets the core.
 void LocalAllreduce::Barrier(std::atomic<uint32_t>* reset) {
   const uint32_t generation = header_->generation.load();
+  header_->arrivals[rank_].store(generation + 1, std::memory_order_relaxed);
   if (header_->arrived.fetch_add(1) + 1 == static_cast<uint32_t>(world_)) {
     header_->arrived.store(0);
     if (reset != nullptr) reset->store(0);
@@ -202,7 +223,7 @@ void LocalAllreduce::Barrier(std::atomic<uint32_t>* reset) {
     header_->sleepers.fetch_add(1);  // seq_cst: visible before the futex re-checks the generation
     FutexWait(&header_->generation, generation, kSleepSlice);
     header_->sleepers.fetch_sub(1);
-    CheckPeers(deadline);
+    CheckPeers(deadline, generation);
   }
 }
 

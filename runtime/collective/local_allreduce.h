@@ -59,12 +59,17 @@ class LocalAllreduce {
   };
   Parts Exchange(bool vote = false);
 
+  // The job-wide ranks of this group's ranks, for error messages, when the
+  // group is part of a bigger world (a node inside a hierarchical allreduce).
+  void NameRanks(std::vector<int> global_ranks);
+
  private:
   struct Header;
   LocalAllreduce(int rank, int world, int64_t count, std::chrono::milliseconds timeout, void* base, size_t bytes);
   // `reset`: a word the last rank to arrive zeroes before releasing the others.
   void Barrier(std::atomic<uint32_t>* reset = nullptr);
-  void CheckPeers(std::chrono::steady_clock::time_point deadline) const;
+  void CheckPeers(std::chrono::steady_clock::time_point deadline, uint32_t generation) const;
+  int Name(int local_rank) const;
 
   int rank_;
   int world_;
@@ -78,6 +83,11 @@ class LocalAllreduce {
   int parity_ = 0;  // which half of the slots this call uses
   std::vector<const float*> parts_;  // Exchange's answer: world_ pointers, reused
   bool watch_pids_ = false;  // the peers' pids are visible from here
+  std::vector<int> global_ranks_;  // NameRanks; empty: the ranks are the job's
 };
+
+// Identifies this machine (ranks with the same value share /dev/shm): the
+// kernel's boot id and the host name, hashed.
+int64_t HostIdentity();
 
 }  // namespace dml::collective

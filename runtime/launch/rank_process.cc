@@ -10,9 +10,11 @@
 
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
+#include <torch/csrc/distributed/c10d/PrefixStore.hpp>
 
 #include "runtime/dist/health_monitor.h"
 #include "runtime/dist/interface.h"
+#include "runtime/dist/process_group.h"
 #include "runtime/dist/rendezvous.h"
 #include "runtime/dist/world.h"
 #include "runtime/launch/exit_codes.h"
@@ -141,6 +143,20 @@ dist::WorldOptions WorldOptionsFor(const RankPlace& place, const dist::NetworkIn
   return world_options;
 }
 
+// Groups of some ranks (a node's, the nodes' leaders') for the hierarchical
+// allreduce: Gloo over the world's interface, keys under `prefix` in its store.
+collective::SubgroupFactory SubgroupsOver(const c10::intrusive_ptr<c10d::Store>& store,
+                                          const dist::WorldOptions& world_options) {
+  return [store, world_options](const std::string& prefix, int r, int size) {
+    dist::ProcessGroupOptions group;
+    group.rank = r;
+    group.world_size = size;
+    group.interface = world_options.interface;
+    group.timeout = world_options.collective_timeout;
+    return dist::MakeGlooProcessGroup(c10::make_intrusive<c10d::PrefixStore>(prefix, store), group).process_group;
+  };
+}
+
 dist::HealthOptions HealthOptionsFor(const RankPlace& place) {
   const plan::Plan& plan = place.plan;
   dist::HealthOptions health;
@@ -155,9 +171,10 @@ dist::HealthOptions HealthOptionsFor(const RankPlace& place) {
 }
 
 // Joins the other ranks (rendezvous, Gloo process group) and starts the
-// failure detector. Failures set *error and return the exit code.
+// failure detector; sets the factory of subgroups the hierarchical allreduce
+// builds. Failures set *error and return the exit code.
 int JoinRanks(const RankPlace& place, dist::World* world, std::unique_ptr<dist::HealthMonitor>* monitor,
-              std::string* error) {
+              collective::SubgroupFactory* subgroups, std::string* error) {
   const plan::Plan& plan = place.plan;
   dist::InterfaceChoice interface = dist::SelectInterface(plan.cluster.subnet);
   if (!interface.ok) {
@@ -170,11 +187,13 @@ int JoinRanks(const RankPlace& place, dist::World* world, std::unique_ptr<dist::
                            place.node.node_rank, interface.interface.name, interface.interface.address,
                            plan.cluster.subnet)
             << std::flush;
-  *world = dist::JoinWorld(WorldOptionsFor(place, interface.interface));
+  const dist::WorldOptions world_options = WorldOptionsFor(place, interface.interface);
+  *world = dist::JoinWorld(world_options);
   if (!world->ok()) {
     *error = world->error;
     return kExitJobFailed;
   }
+  *subgroups = SubgroupsOver(world->store, world_options);
   *monitor = dist::HealthMonitor::Start(HealthOptionsFor(place), error);
   if (!*monitor) return kExitJobFailed;
   return kExitSuccess;
@@ -220,7 +239,7 @@ int Run(const RankOptions& options, std::string* error) {
   dist::World world;  // outlives training: it owns the store rank 0 serves
   std::unique_ptr<dist::HealthMonitor> monitor;
   if (place->world_size > 1) {
-    code = JoinRanks(*place, &world, &monitor, error);
+    code = JoinRanks(*place, &world, &monitor, &train_options.subgroups, error);
     if (code != kExitSuccess) return code;
     train_options.process_group = world.process_group;
   }

@@ -2,6 +2,8 @@
 
 #include "runtime/data/shard.h"
 
+#include <fmt/format.h>
+
 namespace dml::train {
 namespace {
 
@@ -15,7 +17,13 @@ double TrainStep::Run(const float* x, const int64_t* labels, int64_t rows, bool 
   if (world > 1 && !sync_chosen_) {  // collective, so before anything can differ between ranks
     sync_chosen_ = true;
     if (options_.sync == GradientSync::kAuto) {
-      local_ = collective::LocalAllreduce::Create(comm_, model_.flat_grads().numel(), options_.local_timeout);
+      const int64_t count = model_.flat_grads().numel();
+      // A faked node key (tests) means the ranks are not to be taken as one host.
+      if (options_.node_key == 0) local_ = collective::LocalAllreduce::Create(comm_, count, options_.local_timeout);
+      if (!local_) {  // not all on one host: several ranks on each of several nodes?
+        collective::HierarchyOptions hierarchy{options_.local_timeout, options_.node_key};
+        hierarchy_ = collective::HierarchicalAllreduce::Create(comm_, count, hierarchy, &hierarchy_declined_);
+      }
     }
   }
   // Pre-dividing the gradient by the world size makes the allreduce's SUM the
@@ -32,9 +40,26 @@ double TrainStep::Run(const float* x, const int64_t* labels, int64_t rows, bool 
     return loss;
   }
   double loss = pass_.ForwardBackward(x, labels, rows, multiplier);
-  if (world > 1) comm_.AllreduceSum(model_.flat_grads());
+  if (hierarchy_) {
+    stop_voted_ = hierarchy_->SumInPlace(model_.flat_grads().data_ptr<float>(), stop_vote);
+  } else if (world > 1) {
+    comm_.AllreduceSum(model_.flat_grads());
+  }
   optimizer_.Step();
   return loss;
+}
+
+std::string TrainStep::exchange() const {
+  if (comm_.world_size() == 1) return "none (one rank)";
+  if (local_) return "shared memory (every rank on this host)";
+  if (hierarchy_) {
+    return fmt::format("hierarchical ({}: shared memory in each node, Gloo between the nodes' leaders)",
+                       hierarchy_->layout().Describe());
+  }
+  if (!hierarchy_declined_.empty()) {
+    return fmt::format("Gloo process group (not hierarchical: {})", hierarchy_declined_);
+  }
+  return "Gloo process group";
 }
 
 double TrainStep::Run(const torch::Tensor& x, const torch::Tensor& y) {

@@ -7,8 +7,10 @@
 #include <chrono>
 #include <cstdint>
 #include <memory>
+#include <string>
 
 #include "runtime/collective/comm.h"
+#include "runtime/collective/hierarchical_allreduce.h"
 #include "runtime/collective/local_allreduce.h"
 #include "runtime/model/mlp.h"
 #include "runtime/train/flat_optimizer.h"
@@ -18,7 +20,9 @@ namespace dml::train {
 
 // How gradients travel between ranks.
 enum class GradientSync {
-  kAuto,          // shared memory when every rank is on this machine, else the process group (Gloo)
+  // shared memory when every rank is on this machine; else, with several
+  // ranks on some of several nodes, hierarchical; else the process group (Gloo)
+  kAuto,
   kProcessGroup,  // always the process group
 };
 
@@ -28,6 +32,9 @@ struct StepOptions {
   // peer is noticed at once; this catches a stalled one). Gloo's own
   // collective timeout applies on the other path.
   std::chrono::milliseconds local_timeout{std::chrono::minutes(5)};
+  // The hierarchical path's node key (HierarchyOptions::node_key): 0 in
+  // production; tests fake nodes with it (then the ranks never count as one host).
+  int64_t node_key = 0;
 };
 
 class TrainStep {
@@ -58,7 +65,11 @@ class TrainStep {
 
   // After a step: whether it carried the ranks' stop votes (the same answer
   // on every rank), and if so whether any rank voted to stop.
-  bool votes_every_step() const { return comm_.world_size() == 1 || local_ != nullptr; }
+  bool votes_every_step() const { return comm_.world_size() == 1 || local_ != nullptr || hierarchy_ != nullptr; }
+
+  // After the first step: how gradients travel, for the log
+  // ("shared memory", "hierarchical: 2 nodes x 2 ranks", "Gloo").
+  std::string exchange() const;
   bool stop_voted() const { return stop_voted_; }
 
  private:
@@ -70,6 +81,8 @@ class TrainStep {
   MlpPass pass_;
   bool sync_chosen_ = false;
   std::unique_ptr<collective::LocalAllreduce> local_;
+  std::unique_ptr<collective::HierarchicalAllreduce> hierarchy_;
+  std::string hierarchy_declined_;  // why not hierarchical, when it was considered
   bool stop_voted_ = false;
 };
 

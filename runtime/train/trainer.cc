@@ -38,7 +38,9 @@ TrainResult Failure(std::string message) {
 class Trainer {
  public:
   Trainer(const plan::TrainSpec& spec, const TrainOptions& options)
-      : spec_(spec), options_(options), comm_(options.rank, options.world_size, options.process_group) {}
+      : spec_(spec),
+        options_(options),
+        comm_(options.rank, options.world_size, options.process_group, options.subgroups) {}
 
   TrainResult Run() {
     // Every rank learns whether any rank failed to set up, so none of them
@@ -178,6 +180,10 @@ class Trainer {
         first_step_done_ = UnixSeconds();
         first_step_process_age_ = ProcessAgeSeconds();
         first_step_since_main_ = SecondsSinceMain();
+        // Which exchange the ranks agreed on in this first step.
+        if (is_root() && options_.log != nullptr) {
+          *options_.log << "gradient exchange: " << step.exchange() << std::endl;
+        }
       }
       if (options_.after_step) options_.after_step(optimizer_->steps());
       if (StopAgreed(step)) {

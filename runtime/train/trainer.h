@@ -13,6 +13,7 @@
 #include <ostream>
 #include <string>
 
+#include "runtime/collective/comm.h"
 #include "runtime/plan/plan.h"
 #include "runtime/train/checkpoint.h"
 
@@ -22,6 +23,8 @@ struct TrainOptions {
   int rank = 0;
   int world_size = 1;
   dist::torch_compat::GroupPtr process_group;  // Gloo; null only when world_size == 1
+  // Makes groups of some ranks (the hierarchical allreduce's); optional.
+  collective::SubgroupFactory subgroups;
   int epochs_override = 0;     // > 0 replaces spec.epochs (dmlrun --epochs)
   int threads = 1;             // torch intra-op threads for this rank
   std::string metrics_path;    // rank 0 appends JSON lines here when non-empty

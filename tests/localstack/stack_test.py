@@ -9,6 +9,8 @@ usage: stack_test.py DMLC CASE
                        epochs), every node powered off, every rank on the
                        private subnet (dmlrun's log names its NIC and address)
   mnist-master-2-procs the same with 2 ranks on the master, workers=1
+  mnist-2x2-hierarchical  2 ranks on the master and on its 1 worker: rank 0
+                       logs the hierarchical gradient exchange (2 nodes x 2 ranks)
   preinstalled         workers=1, dmlrun already in the image: no install
   repo-job             samples/repo_job.dml, its repository mapped to
                        samples/repo_job/: torch.distributed over Gloo on
@@ -19,6 +21,7 @@ usage: stack_test.py DMLC CASE
   killed-worker        the worker crashes (every process killed) after the
                        rendezvous: the master's dmlrun stops within 10 s,
                        naming the dead rank, and the stack fails with it
+  killed-worker-2x2    the same with 2 ranks per node (the hierarchical exchange)
   dataset-sha256       the master's copy of the dataset's digest differs:
                        CREATE_FAILED naming the file
 """
@@ -85,15 +88,20 @@ def report_first_step(stack):
     print('report: first training step %s s after create' % (first[0] if first else '(not logged)'))
 
 
-def mnist(dmlc, work, workers, master_procs=1):
+def mnist(dmlc, work, workers, master_procs=1, worker_procs=1, exchange=None):
     edits, args = ls.deb_runtime(dmlc, work)
     if master_procs != 1:
         edits.append((r'(master \{[^}]*procs = )1', r'\g<1>%d' % master_procs))
+    if worker_procs != 1:
+        edits.append((r'(workers \{[^}]*procs = )1', r'\g<1>%d' % worker_procs))
     template = ls.compile_dml(dmlc, MNIST, work, edits)
     rc, stack = create(template, {'key_name': 'k', 'workers': workers}, work, args)
     result = check_complete(stack, rc, workers + 1)
     accuracy(result)
-    ranks = check_private_ranks(stack, master_procs + workers)
+    ranks = check_private_ranks(stack, master_procs + workers * worker_procs)
+    if exchange is not None:
+        logs = ''.join(ls.console(stack, n['name']) for n in stack['nodes'])
+        ls.check('gradient exchange: ' + exchange in logs, 'rank 0 logged the gradient exchange: ' + exchange)
     nics = {nic for _, nic, _ in ranks.values()}
     ls.check(len(nics) > 1, 'NIC names differ between master and workers: %s' % nics)
     report_first_step(stack)
@@ -159,8 +167,11 @@ def bad_requirement(dmlc, work):
              "the data has the failed step and pip's error: " + data[-600:], stack)
 
 
-def killed_worker(dmlc, work):
+def killed_worker(dmlc, work, procs=1):
     edits, args = ls.deb_runtime(dmlc, work)
+    if procs != 1:  # the hierarchical exchange: the worker's ranks are 2 and 3
+        edits += [(r'(%s \{[^}]*procs = )1' % group, r'\g<1>%d' % procs) for group in ('master', 'workers')]
+    dead = r'rank 1\b' if procs == 1 else r'rank [%d-%d]\b' % (procs, 2 * procs - 1)
     template = ls.compile_dml(dmlc, MNIST, work, edits)
     # The worker crashes once its rank has joined: every process of the node
     # killed, so the node itself never reports (as a VM that dies).
@@ -173,7 +184,7 @@ def killed_worker(dmlc, work):
     reason = stack['stack_status_reason']
     ls.check('node 0 (master)' in reason, 'the master reported the failure: ' + reason, stack)
     data = job_result(stack).get('node-0', '')
-    ls.check(re.search(r'rank 1\b', data) is not None, "the master's log names rank 1: " + data[-600:], stack)
+    ls.check(re.search(dead, data) is not None, "the master's log names a worker's rank: " + data[-600:], stack)
     events = stack['events']
     crashed = [e['seconds'] for e in events if e['source'].startswith('mnist-workers')
                and 'user data exited with status -9' in e['text']]
@@ -198,10 +209,13 @@ def dataset_sha256(dmlc, work):
 CASES = {
     'mnist-2-workers': lambda d, w: mnist(d, w, 2),
     'mnist-master-2-procs': lambda d, w: mnist(d, w, 1, master_procs=2),
+    'mnist-2x2-hierarchical': lambda d, w: mnist(d, w, 1, master_procs=2, worker_procs=2,
+                                                 exchange='hierarchical (2 nodes x 2 ranks'),
     'preinstalled': preinstalled,
     'repo-job': repo_job_ok,
     'bad-requirement': bad_requirement,
     'killed-worker': killed_worker,
+    'killed-worker-2x2': lambda d, w: killed_worker(d, w, procs=2),
     'dataset-sha256': dataset_sha256,
 }
 

@@ -1,0 +1,208 @@
+// The hierarchical allreduce, ranks as threads on fake nodes: the layout it
+// finds, sums bitwise equal on every rank and in every run and equal to the
+// flat sum within float rounding, votes ORed over all nodes, the layouts it
+// declines, a missing rank named within 10 s, and TrainStep choosing it.
+#include <gtest/gtest.h>
+
+#include <cmath>
+#include <map>
+#include <mutex>
+#include <stdexcept>
+
+#include "runtime/collective/hierarchical_allreduce.h"
+#include "runtime/train/step.h"
+#include "tests/runtime/collective/hierarchical_ranks.h"
+
+namespace dml::collective {
+namespace {
+
+constexpr std::chrono::milliseconds kTimeout{std::chrono::seconds(30)};
+
+// Rank r's contribution in a round: magnitudes spread over 7 decades, so that
+// a different summation order shows in the low bits.
+std::vector<float> Contribution(int rank, int round, int64_t count) {
+  std::vector<float> v(static_cast<size_t>(count));
+  for (int64_t i = 0; i < count; ++i) {
+    v[static_cast<size_t>(i)] = static_cast<float>(std::sin(0.37 * i * (rank + 1) + round) * std::pow(10.0, i % 7 - 3));
+  }
+  return v;
+}
+
+TEST(CollectiveHierarchy, LayoutGroupsRanksByNodeKey) {
+  NodeLayout layout = LayoutOf({7, 5, 7, 9, 5}, 4);
+  ASSERT_EQ(layout.nodes.size(), 3u);
+  EXPECT_EQ(layout.nodes[0], (std::vector<int>{0, 2}));
+  EXPECT_EQ(layout.nodes[1], (std::vector<int>{1, 4}));
+  EXPECT_EQ(layout.nodes[2], (std::vector<int>{3}));
+  EXPECT_EQ(layout.node, 1);
+  EXPECT_EQ(layout.local_rank, 1);
+  EXPECT_FALSE(layout.leader());
+  EXPECT_TRUE(layout.worth_a_hierarchy());
+  EXPECT_EQ(layout.Describe(), "3 nodes (2, 2, 1 ranks)");
+  EXPECT_EQ(LayoutOf({1, 1, 2, 2}, 0).Describe(), "2 nodes x 2 ranks");
+  EXPECT_FALSE(LayoutOf({1, 1, 1}, 0).worth_a_hierarchy());  // one node: LocalAllreduce's case
+  EXPECT_FALSE(LayoutOf({1, 2, 3}, 0).worth_a_hierarchy());  // one rank per node: flat Gloo
+}
+
+// Runs kRounds sums on the layout `node_of`; returns every rank's results.
+std::vector<std::vector<std::vector<float>>> Sums(const std::vector<int>& node_of, int64_t count) {
+  constexpr int kRounds = 3;
+  const int world = static_cast<int>(node_of.size());
+  std::vector<std::vector<std::vector<float>>> got(static_cast<size_t>(world));
+  testing::RunNodes(node_of, [&](int rank, Communicator& comm, int64_t key) {
+    std::string why;
+    auto hierarchy = HierarchicalAllreduce::Create(comm, count, {kTimeout, key}, &why);
+    ASSERT_TRUE(hierarchy) << why;
+    for (int round = 0; round < kRounds; ++round) {
+      std::vector<float> data = Contribution(rank, round, count);
+      hierarchy->SumInPlace(data.data());
+      got[static_cast<size_t>(rank)].push_back(std::move(data));
+    }
+  });
+  return got;
+}
+
+void ExpectSums(const std::vector<int>& node_of, int64_t count) {
+  const auto got = Sums(node_of, count);
+  const int world = static_cast<int>(node_of.size());
+  for (size_t round = 0; round < got[0].size(); ++round) {
+    // The exact sum, and the scale of a float sum's rounding error (the terms cancel).
+    std::vector<double> flat(static_cast<size_t>(count), 0.0), magnitude(static_cast<size_t>(count), 0.0);
+    for (int r = 0; r < world; ++r) {
+      const std::vector<float> c = Contribution(r, static_cast<int>(round), count);
+      for (size_t i = 0; i < c.size(); ++i) {
+        flat[i] += c[i];
+        magnitude[i] += std::fabs(c[i]);
+      }
+    }
+    for (int r = 0; r < world; ++r) {
+      ASSERT_EQ(got[static_cast<size_t>(r)].size(), got[0].size());
+      const std::vector<float>& mine = got[static_cast<size_t>(r)][round];
+      EXPECT_EQ(mine, got[0][round]) << "rank " << r << " round " << round << ": not bitwise rank 0's";
+      for (int64_t i = 0; i < count; ++i) {
+        const double want = flat[static_cast<size_t>(i)];
+        ASSERT_NEAR(mine[static_cast<size_t>(i)], want, 1e-6 * magnitude[static_cast<size_t>(i)])
+            << "rank " << r << " round " << round << " element " << i;
+      }
+    }
+  }
+  EXPECT_EQ(Sums(node_of, count), got) << "a second run gave other bits";
+}
+
+TEST(CollectiveHierarchy, TwoNodesOfTwoRanks) { ExpectSums({0, 0, 1, 1}, 79510); }
+
+TEST(CollectiveHierarchy, ThreeNodesOfTwoRanks) { ExpectSums({0, 0, 1, 1, 2, 2}, 79510); }
+
+TEST(CollectiveHierarchy, UnevenInterleavedNodes) { ExpectSums({0, 1, 0, 2, 1, 0}, 1001); }
+
+TEST(CollectiveHierarchy, FewerElementsThanRanks) { ExpectSums({0, 0, 1}, 2); }
+
+TEST(CollectiveHierarchy, VotesAreOredOverAllNodes) {
+  const std::vector<int> node_of = {0, 0, 1, 1};
+  // round -> the one rank that votes (-1: none)
+  const std::vector<int> voter = {-1, 3, -1, 1, 0, -1, 2, -1};
+  std::vector<std::vector<bool>> seen(node_of.size());
+  testing::RunNodes(node_of, [&](int rank, Communicator& comm, int64_t key) {
+    auto hierarchy = HierarchicalAllreduce::Create(comm, 16, {kTimeout, key});
+    ASSERT_TRUE(hierarchy);
+    for (int v : voter) {
+      std::vector<float> data(16, 1.0f);
+      seen[static_cast<size_t>(rank)].push_back(hierarchy->SumInPlace(data.data(), v == rank));
+      EXPECT_EQ(data[0], 4.0f);
+    }
+  });
+  for (size_t round = 0; round < voter.size(); ++round) {
+    for (size_t r = 0; r < node_of.size(); ++r) {
+      ASSERT_EQ(seen[r].size(), voter.size());
+      EXPECT_EQ(seen[r][round], voter[round] >= 0) << "round " << round << " rank " << r;
+    }
+  }
+}
+
+TEST(CollectiveHierarchy, DeclinesLayoutsWithoutAHierarchy) {
+  for (const std::vector<int>& node_of : {std::vector<int>{0, 0, 0}, std::vector<int>{0, 1, 2}}) {
+    std::vector<std::string> why(node_of.size());
+    testing::RunNodes(node_of, [&](int rank, Communicator& comm, int64_t key) {
+      EXPECT_FALSE(HierarchicalAllreduce::Create(comm, 8, {kTimeout, key}, &why[static_cast<size_t>(rank)]));
+    });
+    for (const std::string& w : why) EXPECT_EQ(w, why[0]);
+    EXPECT_NE(why[0].find("no node shares its work"), std::string::npos) << why[0];
+  }
+}
+
+// Rank 3 (node 1's second rank) never joins the first sum: its node's leader
+// names it, the other node's leader loses the leaders' exchange, and every
+// surviving rank fails within 10 s.
+TEST(CollectiveHierarchy, AMissingRankStopsEveryNodeWithin10Seconds) {
+  constexpr std::chrono::milliseconds kShort{2000};
+  std::mutex mutex;
+  std::map<int, std::string> errors;
+  std::map<int, double> seconds;
+  testing::RunNodes(
+      {0, 0, 1, 1},
+      [&](int rank, Communicator& comm, int64_t key) {
+        auto hierarchy = HierarchicalAllreduce::Create(comm, 1000, {kShort, key});
+        ASSERT_TRUE(hierarchy);
+        if (rank == 3) return;
+        std::vector<float> data(1000, 1.0f);
+        const auto start = std::chrono::steady_clock::now();
+        std::string error = "no error";
+        try {
+          hierarchy->SumInPlace(data.data());
+        } catch (const std::exception& e) {
+          error = e.what();
+        }
+        hierarchy.reset();  // as a failed rank's process ends: its connections close
+        std::lock_guard<std::mutex> lock(mutex);
+        errors[rank] = error;
+        seconds[rank] = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+      },
+      std::chrono::milliseconds(3000));
+  ASSERT_EQ(errors.size(), 3u);
+  for (const auto& [rank, error] : errors) {
+    EXPECT_NE(error, "no error") << "rank " << rank;
+    EXPECT_LT(seconds[rank], 10.0) << "rank " << rank << ": " << error;
+  }
+  EXPECT_NE(errors[2].find("rank 2 (node 1 of 2)"), std::string::npos) << errors[2];
+  EXPECT_NE(errors[2].find("rank 3 never arrived"), std::string::npos) << errors[2];
+  EXPECT_NE(errors[0].find("the exchange between the nodes' leaders (ranks 0, 2) failed"), std::string::npos)
+      << errors[0];
+  EXPECT_NE(errors[1].find("rank 1 (node 0 of 2)"), std::string::npos) << errors[1];
+}
+
+// TrainStep picks the hierarchy on fake nodes and trains like the flat
+// process group (within float rounding), identically on every rank.
+TEST(CollectiveHierarchy, TrainStepChoosesItAndMatchesTheProcessGroupPath) {
+  plan::Model spec;
+  spec.layers = {6, 5, 3};
+  plan::Optimizer adam;
+  adam.lr = 0.01;
+  torch::manual_seed(4);
+  torch::Tensor x = torch::randn({16, 6});
+  torch::Tensor y = torch::randint(3, {16}, torch::kInt64);
+  std::map<train::GradientSync, std::vector<torch::Tensor>> after;
+  for (train::GradientSync sync : {train::GradientSync::kAuto, train::GradientSync::kProcessGroup}) {
+    after[sync].resize(4);
+    testing::RunNodes({0, 0, 1, 1}, [&](int rank, Communicator& comm, int64_t key) {
+      auto mlp = std::move(model::Mlp::Create(spec).mlp);
+      mlp->Init(1);
+      auto opt = std::move(train::MakeOptimizer(adam, mlp->flat_params(), mlp->flat_grads()).optimizer);
+      train::StepOptions options;
+      options.sync = sync;
+      options.node_key = key;
+      train::TrainStep step(*mlp, *opt, comm, options);
+      for (int s = 0; s < 3; ++s) step.Run(x.narrow(0, rank * 4, 4), y.narrow(0, rank * 4, 4));
+      if (sync == train::GradientSync::kAuto) {
+        EXPECT_NE(step.exchange().find("hierarchical (2 nodes x 2 ranks"), std::string::npos) << step.exchange();
+        EXPECT_TRUE(step.votes_every_step());
+      }
+      after[sync][static_cast<size_t>(rank)] = mlp->flat_params().clone();
+    });
+  }
+  const auto& hier = after[train::GradientSync::kAuto];
+  for (int r = 1; r < 4; ++r) EXPECT_TRUE(torch::equal(hier[static_cast<size_t>(r)], hier[0])) << "rank " << r;
+  EXPECT_TRUE(torch::allclose(hier[0], after[train::GradientSync::kProcessGroup][0], 1e-5, 1e-6));
+}
+
+}  // namespace
+}  // namespace dml::collective
