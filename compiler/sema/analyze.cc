@@ -43,13 +43,13 @@ const ast::Cluster* ResolveCluster(const ast::Job& job, const ModuleScope& scope
   return symbol->cluster;
 }
 
-void ReportInvalidPlan(const ast::Job& job, const std::vector<plan::PlanError>& errors,
+void ReportInvalidPlan(const ast::Job& job, const std::vector<base::Error>& errors,
                        diag::DiagnosticSink& sink) {
   diag::Diagnostic diagnostic{diag::Kind::internal_error, job.name.range,
                               "dmlc built an invalid launch plan for job `" + job.name.name +
                                   "`; please report this bug",
                               {}, {}};
-  for (const plan::PlanError& error : errors) diagnostic.notes.push_back({{}, error.ToString()});
+  for (const base::Error& error : errors) diagnostic.notes.push_back({{}, error.Render()});
   sink.Report(std::move(diagnostic));
 }
 
@@ -110,7 +110,7 @@ AnalyzeResult Analyze(const ast::Module& root, ModuleLoader& loader, diag::Diagn
     ir::Deployment deployment = Lower(input);
     // As `dmlrun local` reads it, each param at its default; the template's
     // copy gets the stack's values, which each node checks the same way.
-    std::vector<plan::PlanError> errors = plan::Validate(deployment.StandalonePlan(), deployment.name);
+    std::vector<base::Error> errors = plan::Validate(deployment.StandalonePlan(), deployment.name);
     if (!errors.empty()) {
       ReportInvalidPlan(*job.decl, errors, sink);
       return {};

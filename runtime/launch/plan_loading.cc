@@ -9,9 +9,7 @@ PlanLoad LoadPlanForLaunch(const std::string& path, bool local) {
   PlanLoad result;
   plan::LoadResult loaded = plan::LoadPlanFile(path);
   if (!loaded.plan) {
-    for (const plan::PlanError& error : loaded.errors) {
-      result.error += (result.error.empty() ? "" : "\n") + error.ToString();
-    }
+    result.error = base::RenderAll(loaded.errors);
     if (result.error.empty()) result.error = path + ": cannot read the plan";
     return result;
   }
