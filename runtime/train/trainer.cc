@@ -108,7 +108,7 @@ class Trainer {
     at::set_num_threads(StepThreads(spec_.batch_per_rank, threads_allowed_));
     // Batches are converted from the pixel bytes (BatchBuffer): no float copy of the train set.
     auto loaded = data::LoadIdxDataset(spec_.dataset, data::LoadOptions{model_->num_classes(), false});
-    if (!loaded.dataset) return RankPrefix() + loaded.error->ToString();
+    if (!loaded.dataset) return RankPrefix() + loaded.error->Render();
     data_ = std::move(*loaded.dataset);
     if (data_.features != model_->input_size()) {
       return fmt::format("train.model.layers: the input size is {} but the dataset's images have {} pixels",
