@@ -94,7 +94,7 @@ class Trainer {
       return fmt::format("train.loss: unknown loss '{}' (known: cross_entropy)", spec_.loss);
     }
     auto built = model::Mlp::Create(spec_.model);
-    if (!built.mlp) return built.error->ToString();
+    if (!built.mlp) return built.error->Render();
     model_ = std::move(built.mlp);
     auto made = MakeOptimizer(spec_.optimizer, model_->flat_params(), model_->flat_grads());
     if (!made.optimizer) return made.error->ToString();
