@@ -162,11 +162,11 @@ int Run(const RankOptions& options, std::string* error) {
   }
   if (monitor) monitor->Leave();
   if (result.interrupted) {
-    if (rank == 0) std::cout << "dmlrun: " << result.error << std::endl;
+    if (rank == 0) std::cout << "dmlrun: " << base::Render(result.error) << std::endl;
     return kExitInterrupted;
   }
   if (!result.ok) {
-    *error = result.error;
+    *error = base::Render(result.error);
     return kExitJobFailed;
   }
   if (rank == 0 && !options.result_path.empty() &&
