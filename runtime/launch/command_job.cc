@@ -65,8 +65,8 @@ int RunCommandJob(const JobContext& context) {
                      "apply to training jobs; ignored for a command job\n";
   }
   dist::InterfaceChoice interface = dist::SelectInterface(plan.cluster.subnet);
-  if (!interface.ok) {
-    context.err() << "dmlrun: error: " << interface.error << "\n";
+  if (!interface.ok()) {
+    context.err() << "dmlrun: error: " << base::Render(interface.error) << "\n";
     return kExitJobFailed;
   }
   std::vector<RankSlot> slots = RankSlots(context.nodes_here);

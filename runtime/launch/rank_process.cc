@@ -113,8 +113,8 @@ int Run(const RankOptions& options, std::string* error) {
   std::unique_ptr<dist::HealthMonitor> monitor;
   if (world_size > 1) {
     dist::InterfaceChoice interface = dist::SelectInterface(plan.cluster.subnet);
-    if (!interface.ok) {
-      *error = interface.error;
+    if (!interface.ok()) {
+      *error = base::Render(interface.error);
       return kExitJobFailed;
     }
     dist::WorldOptions world_options;
@@ -137,7 +137,7 @@ int Run(const RankOptions& options, std::string* error) {
               << std::flush;
     world = dist::JoinWorld(world_options);
     if (!world.ok()) {
-      *error = world.error;
+      *error = base::Render(world.error);
       return kExitJobFailed;
     }
     train_options.process_group = world.process_group;
@@ -150,8 +150,12 @@ int Run(const RankOptions& options, std::string* error) {
     health.rank_locations = RankLocations(nodes);
     health.silence_limit = Millis(plan.timeouts.heartbeat_s);
     health.on_failure = [rank](const std::string& verdict) { AbortRank(rank, verdict); };
-    monitor = dist::HealthMonitor::Start(health, error);
-    if (!monitor) return kExitJobFailed;
+    auto started = dist::HealthMonitor::Start(health);
+    if (!started) {
+      *error = base::Render(started.error());
+      return kExitJobFailed;
+    }
+    monitor = std::move(*started);
   }
 
   train::TrainResult result = train::RunTraining(spec, train_options);
