@@ -13,6 +13,7 @@
 #include "runtime/dist/interface.h"
 #include "runtime/dist/rendezvous.h"
 #include "runtime/dist/world.h"
+#include "runtime/launch/error_output.h"
 #include "runtime/launch/exit_codes.h"
 #include "runtime/launch/fault_injection.h"
 #include "runtime/launch/stop_request.h"
@@ -32,7 +33,7 @@ std::chrono::milliseconds Millis(double seconds) {
 // The failure detector found a dead peer: this rank cannot finish, and must
 // not wait in a collective until collective_s. Runs on the monitor's thread.
 [[noreturn]] void AbortRank(int rank, const std::string& verdict) {
-  std::string line = fmt::format("dmlrun: error: rank {}: stopping: {}\n", rank, verdict);
+  std::string line = ErrorLine(base::Error::AtRank(rank, "stopping").CausedBy(base::Error(verdict)));
   (void)!write(STDERR_FILENO, line.data(), line.size());
   _exit(kExitJobFailed);
 }
@@ -66,25 +67,26 @@ bool WriteResult(const std::string& path, const train::TrainResult& result, int 
   return static_cast<bool>(file);
 }
 
-// The rank's work; failures are returned as (exit code, message).
-int Run(const RankOptions& options, std::string* error) {
+// How the rank ends: its exit code, and the error that ended it (none when
+// it succeeded or stopped on request).
+struct RankEnd {
+  int code = kExitSuccess;
+  std::optional<base::Error> error;
+};
+
+// The rank's work.
+RankEnd Run(const RankOptions& options) {
   PlanLoad loaded = LoadPlanForLaunch(options.plan_path, options.local);
-  if (!loaded.plan) {
-    *error = loaded.error;
-    return kExitUsage;
-  }
+  if (!loaded.plan) return {kExitUsage, base::Error(base::RenderAll(loaded.errors))};
   const plan::Plan& plan = *loaded.plan;
   if (plan.kind != plan::JobKind::kTrain || !plan.train) {
-    *error = fmt::format("{}: kind: the rank entry point runs training jobs only",
-                         options.plan_path);
-    return kExitUsage;
+    return {kExitUsage, base::Error::InPlan(options.plan_path, "kind", "the rank entry point runs training jobs only")};
   }
   std::vector<plan::NodeInfo> nodes = plan::ExpandNodes(plan);
   if (options.node_rank < 0 || options.node_rank >= static_cast<int>(nodes.size()) ||
       options.local_rank < 0 || options.local_rank >= nodes[options.node_rank].procs) {
-    *error = fmt::format("node rank {} / local rank {} is not in the plan's cluster",
-                         options.node_rank, options.local_rank);
-    return kExitUsage;
+    return {kExitUsage, base::Error(fmt::format("node rank {} / local rank {} is not in the plan's cluster",
+                                                options.node_rank, options.local_rank))};
   }
   const plan::NodeInfo& node = nodes[options.node_rank];
   const int rank = node.first_global_rank + options.local_rank;
@@ -92,10 +94,7 @@ int Run(const RankOptions& options, std::string* error) {
   plan::TrainSpec spec = *plan.train;
   if (!options.checkpoint_dir.empty()) spec.checkpoint.dir = options.checkpoint_dir;
   FaultHooks faults = FaultHooksFromEnvironment(rank);
-  if (!faults.error.empty()) {
-    *error = faults.error;
-    return kExitUsage;
-  }
+  if (faults.error) return {kExitUsage, faults.error};
 
   train::TrainOptions train_options;
   train_options.stop_requested = InstallStopRequestHandlers();
@@ -113,10 +112,7 @@ int Run(const RankOptions& options, std::string* error) {
   std::unique_ptr<dist::HealthMonitor> monitor;
   if (world_size > 1) {
     dist::InterfaceChoice interface = dist::SelectInterface(plan.cluster.subnet);
-    if (!interface.ok()) {
-      *error = base::Render(interface.error);
-      return kExitJobFailed;
-    }
+    if (!interface.ok()) return {kExitJobFailed, interface.error};
     dist::WorldOptions world_options;
     world_options.rendezvous.master_addr = plan.cluster.master_addr;
     world_options.rendezvous.port = static_cast<uint16_t>(plan.cluster.port);
@@ -136,10 +132,7 @@ int Run(const RankOptions& options, std::string* error) {
                              plan.cluster.subnet)
               << std::flush;
     world = dist::JoinWorld(world_options);
-    if (!world.ok()) {
-      *error = base::Render(world.error);
-      return kExitJobFailed;
-    }
+    if (!world.ok()) return {kExitJobFailed, world.error};
     train_options.process_group = world.process_group;
 
     dist::HealthOptions health;
@@ -151,10 +144,7 @@ int Run(const RankOptions& options, std::string* error) {
     health.silence_limit = Millis(plan.timeouts.heartbeat_s);
     health.on_failure = [rank](const std::string& verdict) { AbortRank(rank, verdict); };
     auto started = dist::HealthMonitor::Start(health);
-    if (!started) {
-      *error = base::Render(started.error());
-      return kExitJobFailed;
-    }
+    if (!started) return {kExitJobFailed, started.error()};
     monitor = std::move(*started);
   }
 
@@ -167,18 +157,14 @@ int Run(const RankOptions& options, std::string* error) {
   if (monitor) monitor->Leave();
   if (result.interrupted) {
     if (rank == 0) std::cout << "dmlrun: " << base::Render(result.error) << std::endl;
-    return kExitInterrupted;
+    return {kExitInterrupted, std::nullopt};
   }
-  if (!result.ok) {
-    *error = base::Render(result.error);
-    return kExitJobFailed;
-  }
+  if (!result.ok) return {kExitJobFailed, result.error};
   if (rank == 0 && !options.result_path.empty() &&
       !WriteResult(options.result_path, result, world_size)) {
-    *error = fmt::format("cannot write the result file {}", options.result_path);
-    return kExitJobFailed;
+    return {kExitJobFailed, base::Error(fmt::format("cannot write the result file {}", options.result_path))};
   }
-  return kExitSuccess;
+  return {kExitSuccess, std::nullopt};
 }
 
 }  // namespace
@@ -211,16 +197,14 @@ int RunRank(const RankOptions& options) {
   // Output goes to the supervisor through a pipe: flush every line so that
   // progress shows as it happens and nothing is lost if the rank is killed.
   std::cout << std::unitbuf;
-  std::string error;
-  int code = kExitJobFailed;
+  RankEnd end;
   try {
-    code = Run(options, &error);
+    end = Run(options);
   } catch (const std::exception& exception) {
-    error = dist::DescribeException(exception);
-    code = kExitJobFailed;
+    end = {kExitJobFailed, base::Error(dist::DescribeException(exception))};
   }
-  if (code != kExitSuccess) std::cerr << "dmlrun: error: " << error << std::endl;
-  return code;
+  if (end.code != kExitSuccess) std::cerr << ErrorLine(end.error.value_or(base::Error(""))) << std::flush;
+  return end.code;
 }
 
 }  // namespace dml::launch

@@ -12,6 +12,7 @@
 
 #include "runtime/dist/health_monitor.h"
 #include "runtime/dist/world.h"
+#include "runtime/launch/error_output.h"
 #include "runtime/launch/exit_codes.h"
 #include "runtime/launch/launcher.h"
 #include "runtime/launch/rank_process.h"
@@ -115,8 +116,7 @@ int RunTrainJob(const JobContext& context) {
     // One run per metrics file: its last record is this run's result.
     std::ofstream truncate(options.metrics_path, std::ios::trunc);
     if (!truncate) {
-      context.err() << fmt::format("dmlrun: error: --metrics: cannot write {}\n",
-                                   options.metrics_path);
+      context.err() << ErrorLine(base::Error(fmt::format("--metrics: cannot write {}", options.metrics_path)));
       return kExitUsage;
     }
   }
@@ -188,9 +188,8 @@ int RunTrainJob(const JobContext& context) {
     return kExitInterrupted;
   }
   if (!outcome.ok) {
-    context.err() << fmt::format("dmlrun: error: {}{}; the job failed after {:.1f} s\n",
-                                 options.local ? "" : fmt::format("node {}: ", options.node_rank),
-                                 outcome.error, wall_s);
+    context.err() << ErrorLine(AtThisNode(options, outcome.error.value_or(base::Error(""))),
+                               fmt::format("; the job failed after {:.1f} s", wall_s));
     return kExitJobFailed;
   }
   if (context.hosts_rank_zero()) {
