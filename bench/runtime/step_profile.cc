@@ -151,7 +151,7 @@ int main(int argc, char** argv) {
   auto loaded = dml::data::LoadIdxDataset(FashionMnist(dir));
   const double load_s = Since(t0);
   if (!loaded.dataset) {
-    std::fprintf(stderr, "step_profile: %s\n", loaded.error->ToString().c_str());
+    std::fprintf(stderr, "step_profile: %s\n", loaded.error->Render().c_str());
     return 1;
   }
   std::printf("## Start-up of one process\n\n| phase | s |\n|---|---|\n");

@@ -9,13 +9,13 @@
 namespace dml::lower {
 namespace {
 
-void ReportInvalidPlan(const sema::CheckedJob& job, const std::vector<plan::PlanError>& errors,
+void ReportInvalidPlan(const sema::CheckedJob& job, const std::vector<base::Error>& errors,
                        diag::DiagnosticSink& sink) {
   diag::Diagnostic diagnostic{diag::Kind::internal_error, job.sites.name,
                               "dmlc built an invalid launch plan for job `" + job.name +
                                   "`; please report this bug",
                               {}, {}};
-  for (const plan::PlanError& error : errors) diagnostic.notes.push_back({{}, error.ToString()});
+  for (const base::Error& error : errors) diagnostic.notes.push_back({{}, error.Render()});
   sink.Report(std::move(diagnostic));
 }
 
@@ -44,7 +44,7 @@ LowerResult LowerProgram(const sema::AnalyzeResult& checked, diag::DiagnosticSin
     }
     // As `dmlrun local` reads it, each param at its default; the template's
     // copy gets the stack's values, which each node checks the same way.
-    std::vector<plan::PlanError> errors = plan::Validate(deployment.StandalonePlan(), deployment.name);
+    std::vector<base::Error> errors = plan::Validate(deployment.StandalonePlan(), deployment.name);
     if (!errors.empty()) {
       ReportInvalidPlan(job, errors, sink);
       return {};

@@ -22,7 +22,7 @@ struct RawSplit {
 
 struct RawResult {
   std::optional<RawSplit> split;
-  std::optional<DataError> error;
+  std::optional<base::Error> error;
 };
 
 std::string Resolve(const plan::Dataset& spec, const std::string& file) {
@@ -34,7 +34,7 @@ std::string Resolve(const plan::Dataset& spec, const std::string& file) {
 RawResult ReadSplit(const plan::Dataset& spec, const std::string& split_name, const std::string& images_file,
                     const std::string& labels_file, int64_t declared_size, const LoadOptions& options) {
   auto fail = [](std::string file, std::string message) {
-    return RawResult{std::nullopt, DataError{std::move(file), std::move(message)}};
+    return RawResult{std::nullopt, base::Error::InFile(std::move(file), std::move(message))};
   };
   std::string images_path = Resolve(spec, images_file);
   std::string labels_path = Resolve(spec, labels_file);
@@ -129,10 +129,11 @@ Split ToTensors(RawSplit& raw, const std::array<float, kPixelValues>& lut, bool 
 
 DatasetResult LoadIdxDataset(const plan::Dataset& spec, const LoadOptions& options) {
   auto fail = [](std::string file, std::string message) {
-    return DatasetResult{std::nullopt, DataError{std::move(file), std::move(message)}};
+    return DatasetResult{std::nullopt, base::Error::InFile(std::move(file), std::move(message))};
   };
   if (spec.format != "idx") {
-    return fail("", fmt::format("train.dataset.format: unsupported dataset format '{}' (supported: idx)", spec.format));
+    std::string message = fmt::format("unsupported dataset format '{}' (supported: idx)", spec.format);
+    return DatasetResult{std::nullopt, base::Error::InField("train.dataset.format", std::move(message))};
   }
   RawResult train = ReadSplit(spec, "train", spec.train_images, spec.train_labels, spec.train_size, options);
   if (!train.split) return DatasetResult{std::nullopt, train.error};

@@ -49,7 +49,7 @@ struct LoadOptions {
 
 struct DatasetResult {
   std::optional<IdxDataset> dataset;
-  std::optional<DataError> error;  // set iff !dataset
+  std::optional<base::Error> error;  // set iff !dataset: at a file, or a plan field
 };
 
 // File names in `spec` are relative to spec.dir unless absolute. A declared

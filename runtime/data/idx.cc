@@ -32,29 +32,28 @@ class ByteSource {
     if (file_ != nullptr) std::fclose(file_);
   }
 
-  // Opens `path`, sniffing the gzip magic; on failure returns null and sets *error.
-  static std::unique_ptr<ByteSource> Open(const std::string& path, std::string* error) {
+  // Opens `path`, sniffing the gzip magic.
+  static base::Result<std::unique_ptr<ByteSource>> Open(const std::string& path) {
     std::unique_ptr<ByteSource> src(new ByteSource());
     src->file_ = std::fopen(path.c_str(), "rb");
     if (src->file_ == nullptr) {
-      *error = errno == ENOENT ? "file not found" : fmt::format("cannot open: {}", std::strerror(errno));
-      return nullptr;
+      return base::Error::InFile(path, errno == ENOENT ? "file not found"
+                                                       : fmt::format("cannot open: {}", std::strerror(errno)));
     }
     unsigned char head[2] = {0, 0};
     size_t got = std::fread(head, 1, sizeof head, src->file_);
     src->gzip_ = got == sizeof head && head[0] == kGzipMagic[0] && head[1] == kGzipMagic[1];
     if (!src->gzip_) {
       std::rewind(src->file_);
-      return src;
+      return std::move(src);
     }
     std::fclose(src->file_);
     src->file_ = nullptr;
     src->gz_ = gzopen(path.c_str(), "rb");
     if (src->gz_ == nullptr) {
-      *error = fmt::format("cannot open gzip stream: {}", std::strerror(errno));
-      return nullptr;
+      return base::Error::InFile(path, fmt::format("cannot open gzip stream: {}", std::strerror(errno)));
     }
-    return src;
+    return std::move(src);
   }
 
   bool gzip() const { return gzip_; }
@@ -109,13 +108,13 @@ const char* KindName(uint32_t magic) {
 
 }  // namespace
 
-std::string DataError::ToString() const { return file.empty() ? message : fmt::format("{}: {}", file, message); }
-
 IdxResult ReadIdxFile(const std::string& path, uint32_t expected_magic) {
-  auto fail = [&](std::string message) { return IdxResult{std::nullopt, DataError{path, std::move(message)}}; };
-  std::string open_error;
-  auto src = ByteSource::Open(path, &open_error);
-  if (!src) return fail(open_error);
+  auto fail = [&](std::string message) {
+    return IdxResult{std::nullopt, base::Error::InFile(path, std::move(message))};
+  };
+  auto opened = ByteSource::Open(path);
+  if (!opened) return IdxResult{std::nullopt, opened.error()};
+  const std::unique_ptr<ByteSource>& src = *opened;
   // A read error (bad gzip) explains a short read better than "truncated".
   auto short_read = [&](const std::string& what) {
     return fail(src->error().empty() ? fmt::format("truncated: {}", what) : src->error());

@@ -9,18 +9,13 @@
 #include <string>
 #include <vector>
 
+#include "runtime/base/error.h"
+
 namespace dml::data {
 
 // Magic numbers of the two kinds of file a dataset is made of.
 inline constexpr uint32_t kIdxImagesMagic = 0x00000803;  // ubyte, 3 dims: N x rows x cols
 inline constexpr uint32_t kIdxLabelsMagic = 0x00000801;  // ubyte, 1 dim: N
-
-// A problem with a dataset file; `file` is the path as given.
-struct DataError {
-  std::string file;
-  std::string message;
-  std::string ToString() const;  // "<file>: <message>"
-};
 
 struct IdxArray {
   std::vector<int64_t> dims;  // dims[0] is the item count
@@ -29,7 +24,7 @@ struct IdxArray {
 
 struct IdxResult {
   std::optional<IdxArray> array;
-  std::optional<DataError> error;  // set iff !array
+  std::optional<base::Error> error;  // set iff !array; at the file (the path as given)
 };
 
 // Reads `path`, which must carry `expected_magic`. Gzip is recognised by its

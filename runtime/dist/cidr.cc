@@ -61,23 +61,23 @@ std::string FormatIpv4(uint32_t address) {
 CidrParse ParseCidr(const std::string& text) {
   size_t slash = text.find('/');
   if (slash == std::string::npos) {
-    return {std::nullopt, fmt::format("'{}' is not a CIDR block (expected a.b.c.d/n)", text)};
+    return {std::nullopt, base::Error(fmt::format("'{}' is not a CIDR block (expected a.b.c.d/n)", text))};
   }
   std::optional<uint32_t> address = ParseIpv4(text.substr(0, slash));
   if (!address) {
-    return {std::nullopt, fmt::format("'{}' does not start with an IPv4 address", text)};
+    return {std::nullopt, base::Error(fmt::format("'{}' does not start with an IPv4 address", text))};
   }
   int prefix_length = 0;
   if (!ParseDecimal(text, slash + 1, text.size(), 2, &prefix_length) ||
       prefix_length > kIpv4Bits) {
-    return {std::nullopt, fmt::format("'{}' has a prefix length outside 0..32", text)};
+    return {std::nullopt, base::Error(fmt::format("'{}' has a prefix length outside 0..32", text))};
   }
   if ((*address & ~MaskFor(prefix_length)) != 0) {
     return {std::nullopt,
-            fmt::format("'{}' has host bits set (did you mean {}/{}?)", text,
-                        FormatIpv4(*address & MaskFor(prefix_length)), prefix_length)};
+            base::Error(fmt::format("'{}' has host bits set (did you mean {}/{}?)", text,
+                                    FormatIpv4(*address & MaskFor(prefix_length)), prefix_length))};
   }
-  return {Cidr{*address, prefix_length}, ""};
+  return {Cidr{*address, prefix_length}, std::nullopt};
 }
 
 }  // namespace dml::dist

@@ -6,6 +6,8 @@
 #include <optional>
 #include <string>
 
+#include "runtime/base/error.h"
+
 namespace dml::dist {
 
 // An IPv4 block in host byte order: `network` has its host bits cleared.
@@ -19,7 +21,7 @@ struct Cidr {
 
 struct CidrParse {
   std::optional<Cidr> cidr;
-  std::string error;  // set iff !cidr; says what is wrong with the text
+  std::optional<base::Error> error;  // set iff !cidr; says what is wrong with the text
 };
 
 // Accepts "a.b.c.d/n". Host bits set in the address ("10.8.1.7/24") are an

@@ -48,16 +48,15 @@ c10::intrusive_ptr<c10d::Store> Connect(const std::string& addr, uint16_t port,
 
 }  // namespace
 
-std::unique_ptr<HealthMonitor> HealthMonitor::Start(const HealthOptions& options,
-                                                    std::string* error) {
+base::Result<std::unique_ptr<HealthMonitor>> HealthMonitor::Start(const HealthOptions& options) {
   c10::intrusive_ptr<c10d::Store> store;
   try {
     store = Connect(options.master_addr, options.port, options.silence_limit);
     store->add(BeatKey(options.rank), 1);  // the first beat, before training starts
   } catch (const std::exception& e) {
-    *error = fmt::format("rank {}: the failure detector cannot reach the store at {}:{}: {}",
-                         options.rank, options.master_addr, options.port, DescribeException(e));
-    return nullptr;
+    return base::Error::AtRank(options.rank, fmt::format("the failure detector cannot reach the store at {}:{}",
+                                                         options.master_addr, options.port))
+        .CausedBy(base::Error(DescribeException(e)));
   }
   return std::unique_ptr<HealthMonitor>(new HealthMonitor(options, std::move(store)));
 }

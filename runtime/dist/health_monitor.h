@@ -27,6 +27,8 @@
 #include <torch/csrc/distributed/c10d/Store.hpp>
 #include <vector>
 
+#include "runtime/base/error.h"
+
 namespace dml::dist {
 
 inline constexpr std::chrono::milliseconds kDefaultSilenceLimit{5000};
@@ -51,8 +53,8 @@ class HealthMonitor {
  public:
   // Connects its own client to the store (so that a slow or dead store can
   // time out without touching the training's connections) and starts beating.
-  // Null with *error set when the store cannot be reached.
-  static std::unique_ptr<HealthMonitor> Start(const HealthOptions& options, std::string* error);
+  // An error (at this rank) when the store cannot be reached.
+  static base::Result<std::unique_ptr<HealthMonitor>> Start(const HealthOptions& options);
 
   ~HealthMonitor();
   HealthMonitor(const HealthMonitor&) = delete;

@@ -33,13 +33,12 @@ InterfaceChoice SelectInterfaceFrom(const std::string& subnet,
   InterfaceChoice choice;
   CidrParse parsed = ParseCidr(subnet);
   if (!parsed.cidr) {
-    choice.error = fmt::format("subnet {}", parsed.error);
+    choice.error = base::Error(fmt::format("subnet {}", parsed.error->Render()));
     return choice;
   }
   for (const NetworkInterface& candidate : interfaces) {
     std::optional<uint32_t> address = ParseIpv4(candidate.address);
     if (address && parsed.cidr->Contains(*address)) {
-      choice.ok = true;
       choice.interface = candidate;
       return choice;
     }
@@ -48,9 +47,8 @@ InterfaceChoice SelectInterfaceFrom(const std::string& subnet,
   for (const NetworkInterface& candidate : interfaces) {
     seen += fmt::format("{}{} {}", seen.empty() ? "" : ", ", candidate.name, candidate.address);
   }
-  choice.error = fmt::format(
-      "no network interface has an address in subnet {} (interfaces seen: {})", subnet,
-      seen.empty() ? "none" : seen);
+  choice.error = base::Error(fmt::format("no network interface has an address in subnet {} (interfaces seen: {})",
+                                         subnet, seen.empty() ? "none" : seen));
   return choice;
 }
 

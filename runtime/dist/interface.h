@@ -4,8 +4,11 @@
 #pragma once
 
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <vector>
+
+#include "runtime/base/error.h"
 
 namespace dml::dist {
 
@@ -18,9 +21,9 @@ struct NetworkInterface {
 std::vector<NetworkInterface> ListIpv4Interfaces();
 
 struct InterfaceChoice {
-  bool ok = false;
-  NetworkInterface interface;  // valid iff ok
-  std::string error;           // names the subnet and lists the interfaces seen
+  NetworkInterface interface;        // valid iff ok()
+  std::optional<base::Error> error;  // names the subnet and lists the interfaces seen
+  bool ok() const { return !error; }
 };
 
 // Picks the first interface of `interfaces` whose address lies in `subnet`

@@ -20,8 +20,8 @@ ProcessGroupResult MakeGlooProcessGroup(const c10::intrusive_ptr<c10d::Store>& s
     gloo_options->devices.push_back(
         c10d::ProcessGroupGloo::createDeviceForInterface(options.interface));
   } catch (const std::exception& error) {
-    result.error = fmt::format("cannot use network interface '{}' for Gloo: {}",
-                               options.interface, DescribeException(error));
+    result.error = base::Error(fmt::format("cannot use network interface '{}' for Gloo", options.interface))
+                       .CausedBy(base::Error(DescribeException(error)));
     return result;
   }
   try {
@@ -29,8 +29,9 @@ ProcessGroupResult MakeGlooProcessGroup(const c10::intrusive_ptr<c10d::Store>& s
     result.process_group = c10::make_intrusive<c10d::ProcessGroupGloo>(
         prefixed, options.rank, options.world_size, gloo_options);
   } catch (const std::exception& error) {
-    result.error = fmt::format("rank {}: connecting Gloo over interface '{}' failed: {}",
-                               options.rank, options.interface, DescribeException(error));
+    result.error = base::Error::AtRank(options.rank,
+                                       fmt::format("connecting Gloo over interface '{}' failed", options.interface))
+                       .CausedBy(base::Error(DescribeException(error)));
   }
   return result;
 }

@@ -5,10 +5,13 @@
 #include "runtime/dist/torch_compat.h"
 
 #include <chrono>
+#include <optional>
 #include <string>
 
 #include <torch/csrc/distributed/c10d/ProcessGroup.hpp>
 #include <torch/csrc/distributed/c10d/Store.hpp>
+
+#include "runtime/base/error.h"
 
 namespace dml::dist {
 
@@ -24,8 +27,8 @@ struct ProcessGroupOptions {
 
 struct ProcessGroupResult {
   torch_compat::GroupPtr process_group;  // non-null iff ok()
-  std::string error;
-  bool ok() const { return error.empty(); }
+  std::optional<base::Error> error;
+  bool ok() const { return !error; }
 };
 
 // Connects the full Gloo mesh through `store` (keys under "gloo/").

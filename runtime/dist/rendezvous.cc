@@ -87,7 +87,7 @@ RendezvousResult JoinRendezvous(const RendezvousOptions& options) {
   // A hostname (not an IPv4 literal) skips the fast probe; TCPStore resolves it.
   if (options.rank != 0 && ParseIpv4(options.master_addr) &&
       !WaitForListener(options.master_addr, options.port, deadline)) {
-    result.error = UnreachableMessage(options);
+    result.error = base::Error(UnreachableMessage(options));
     return result;
   }
   c10::intrusive_ptr<c10d::TCPStore> store;
@@ -95,15 +95,15 @@ RendezvousResult JoinRendezvous(const RendezvousOptions& options) {
     store = OpenStore(options);
   } catch (const std::exception& error) {
     if (options.rank != 0) {
-      result.error = UnreachableMessage(options);
+      result.error = base::Error(UnreachableMessage(options));
     } else if (IsPortInUse(options.port)) {
-      result.error = fmt::format(
+      result.error = base::Error(fmt::format(
           "cannot host the rendezvous store: port {} is already in use on this machine "
           "(another job still running?)",
-          options.port);
+          options.port));
     } else {
-      result.error = fmt::format("cannot host the rendezvous store on port {}: {}", options.port,
-                                 DescribeException(error));
+      result.error = base::Error(fmt::format("cannot host the rendezvous store on port {}", options.port))
+                         .CausedBy(base::Error(DescribeException(error)));
     }
     return result;
   }
@@ -116,22 +116,22 @@ RendezvousResult JoinRendezvous(const RendezvousOptions& options) {
       // Publish the verdict either way so that waiting ranks fail fast too.
       store->set(kVerdictKey, Bytes(missing.empty() ? kVerdictOk : missing));
       if (!missing.empty()) {
-        result.error = missing;
+        result.error = base::Error(missing);
         return result;
       }
     } else {
       store->wait({kVerdictKey}, options.timeout);
       std::string verdict = Text(store->get(kVerdictKey));
       if (verdict != kVerdictOk) {
-        result.error = verdict;
+        result.error = base::Error(verdict);
         return result;
       }
     }
   } catch (const std::exception& error) {
-    result.error = fmt::format(
-        "rank {}: rendezvous at {}:{} failed (rank 0 gone or timed out after {}s): {}",
-        options.rank, options.master_addr, options.port, Seconds(options.timeout),
-        DescribeException(error));
+    result.error = base::Error::AtRank(options.rank,
+                                       fmt::format("rendezvous at {}:{} failed (rank 0 gone or timed out after {}s)",
+                                                   options.master_addr, options.port, Seconds(options.timeout)))
+                       .CausedBy(base::Error(DescribeException(error)));
     return result;
   }
   result.store = store;

@@ -5,10 +5,13 @@
 
 #include <chrono>
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <vector>
 
 #include <torch/csrc/distributed/c10d/Store.hpp>
+
+#include "runtime/base/error.h"
 
 namespace dml::dist {
 
@@ -29,9 +32,9 @@ struct RendezvousOptions {
 };
 
 struct RendezvousResult {
-  c10::intrusive_ptr<c10d::Store> store;  // non-null iff error is empty
-  std::string error;
-  bool ok() const { return error.empty(); }
+  c10::intrusive_ptr<c10d::Store> store;  // non-null iff ok()
+  std::optional<base::Error> error;
+  bool ok() const { return !error; }
 };
 
 // Blocks until every rank has joined, or fails with a message that names the

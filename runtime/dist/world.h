@@ -3,6 +3,7 @@
 
 #include "runtime/dist/torch_compat.h"
 
+#include <optional>
 #include <string>
 
 #include "runtime/dist/process_group.h"
@@ -19,8 +20,8 @@ struct WorldOptions {
 struct World {
   c10::intrusive_ptr<c10d::Store> store;
   torch_compat::GroupPtr process_group;
-  std::string error;  // empty iff both are set
-  bool ok() const { return error.empty(); }
+  std::optional<base::Error> error;  // unset iff both are set
+  bool ok() const { return !error; }
 };
 
 World JoinWorld(const WorldOptions& options);

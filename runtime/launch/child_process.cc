@@ -100,13 +100,13 @@ std::string ResolveExecutable(const std::string& program) {
 SpawnedChild SpawnChild(const ChildSpec& spec) {
   SpawnedChild child;
   if (spec.argv.empty()) {
-    child.error = fmt::format("cannot start {}: empty command", spec.name);
+    child.error = base::Error(fmt::format("cannot start {}: empty command", spec.name));
     return child;
   }
   std::string path = ResolveExecutable(spec.argv[0]);
   if (path.empty()) {
-    child.error = fmt::format("cannot start {}: '{}' is not an executable file or on PATH",
-                              spec.name, spec.argv[0]);
+    child.error = base::Error(fmt::format("cannot start {}: '{}' is not an executable file or on PATH",
+                              spec.name, spec.argv[0]));
     return child;
   }
   // Everything the child needs is built before fork: no allocation after it.
@@ -123,14 +123,14 @@ SpawnedChild SpawnChild(const ChildSpec& spec) {
 
   int out[2] = {-1, -1}, err[2] = {-1, -1}, report[2] = {-1, -1};
   if (pipe2(out, O_CLOEXEC) != 0 || pipe2(err, O_CLOEXEC) != 0 || pipe2(report, O_CLOEXEC) != 0) {
-    child.error = fmt::format("cannot start {}: pipe: {}", spec.name, std::strerror(errno));
+    child.error = base::Error(fmt::format("cannot start {}: pipe: {}", spec.name, std::strerror(errno)));
     ClosePair(out), ClosePair(err), ClosePair(report);
     return child;
   }
   pid_t supervisor = getpid();
   pid_t pid = fork();
   if (pid < 0) {
-    child.error = fmt::format("cannot start {}: fork: {}", spec.name, std::strerror(errno));
+    child.error = base::Error(fmt::format("cannot start {}: fork: {}", spec.name, std::strerror(errno)));
     ClosePair(out), ClosePair(err), ClosePair(report);
     return child;
   }
@@ -148,9 +148,9 @@ SpawnedChild SpawnChild(const ChildSpec& spec) {
   } while (got < 0 && errno == EINTR);
   close(report[0]);
   if (got == static_cast<ssize_t>(sizeof exec_errno)) {
-    child.error = fmt::format("cannot start {} ({}{}): {}", spec.name, spec.argv[0],
+    child.error = base::Error(fmt::format("cannot start {} ({}{}): {}", spec.name, spec.argv[0],
                               spec.working_dir.empty() ? "" : " in " + spec.working_dir,
-                              std::strerror(exec_errno));
+                              std::strerror(exec_errno)));
     close(out[0]), close(err[0]);
     int status = 0;
     while (waitpid(pid, &status, 0) < 0 && errno == EINTR) {

@@ -4,9 +4,12 @@
 
 #include <sys/types.h>
 
+#include <optional>
 #include <string>
 #include <utility>
 #include <vector>
+
+#include "runtime/base/error.h"
 
 namespace dml::launch {
 
@@ -26,8 +29,8 @@ struct SpawnedChild {
   pid_t pid = -1;
   int stdout_fd = -1;  // read ends of the child's stdout and stderr pipes
   int stderr_fd = -1;
-  std::string error;   // set iff the child could not be started
-  bool ok() const { return error.empty(); }
+  std::optional<base::Error> error;  // set iff the child could not be started
+  bool ok() const { return !error; }
 };
 
 // Forks and execs `spec`. The child leads its own process group (so that a

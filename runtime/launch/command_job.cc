@@ -6,6 +6,7 @@
 #include <fmt/format.h>
 
 #include "runtime/dist/interface.h"
+#include "runtime/launch/error_output.h"
 #include "runtime/launch/exit_codes.h"
 #include "runtime/launch/rank_children.h"
 #include "runtime/launch/repo_checkout.h"
@@ -54,8 +55,8 @@ int RunCommandJob(const JobContext& context) {
   const plan::Plan& plan = context.plan;
   const LaunchOptions& options = context.options;
   if (!plan.command) {
-    context.err() << fmt::format("{}: command: missing for a job of kind command\n",
-                                 options.plan_path);
+    context.err() << base::Error::InPlan(options.plan_path, "command", "missing for a job of kind command").Render()
+                  << "\n";
     return kExitUsage;
   }
   if (options.epochs > 0 || !options.metrics_path.empty() || options.threads > 0 ||
@@ -64,8 +65,8 @@ int RunCommandJob(const JobContext& context) {
                      "apply to training jobs; ignored for a command job\n";
   }
   dist::InterfaceChoice interface = dist::SelectInterface(plan.cluster.subnet);
-  if (!interface.ok) {
-    context.err() << "dmlrun: error: " << interface.error << "\n";
+  if (!interface.ok()) {
+    context.err() << ErrorLine(*interface.error);
     return kExitJobFailed;
   }
   std::vector<RankSlot> slots = RankSlots(context.nodes_here);
@@ -82,7 +83,7 @@ int RunCommandJob(const JobContext& context) {
                               options.local ? "local" : fmt::format("node{}", options.node_rank));
   CheckoutResult repo = CheckoutRepo(*plan.command, checkout);
   if (!repo.ok()) {
-    context.err() << "dmlrun: error: " << repo.error << "\n";
+    context.err() << ErrorLine(*repo.error);
     return kExitJobFailed;
   }
 
@@ -102,9 +103,8 @@ int RunCommandJob(const JobContext& context) {
   SupervisorResult outcome = SuperviseRanks(context, slots, fill, PlanRestarts(plan, "the entrypoint"));
   double wall_s = std::chrono::duration<double>(Clock::now() - start).count();
   if (!outcome.ok) {
-    context.err() << fmt::format("dmlrun: error: {}{}; the job failed after {:.1f} s\n",
-                                 options.local ? "" : fmt::format("node {}: ", options.node_rank),
-                                 outcome.error, wall_s);
+    context.err() << ErrorLine(AtThisNode(options, outcome.error.value_or(base::Error(""))),
+                               fmt::format("; the job failed after {:.1f} s", wall_s));
     return kExitJobFailed;
   }
   context.out() << fmt::format("dmlrun: done: {} rank(s) finished in {:.1f} s\n", slots.size(),

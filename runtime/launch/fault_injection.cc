@@ -45,7 +45,7 @@ FaultParse ParseFaultPlan(const std::string& text) {
     std::string key = item.substr(0, equals);
     int64_t value = 0;
     if (equals == std::string::npos || !ParseInt(item.substr(equals + 1), &value)) {
-      result.error = fmt::format("{}: '{}' is not key=non-negative-integer", kFaultInjectEnv, item);
+      result.error = base::Error(fmt::format("{}: '{}' is not key=non-negative-integer", kFaultInjectEnv, item));
       return result;
     }
     if (key == "rank")
@@ -61,11 +61,11 @@ FaultParse ParseFaultPlan(const std::string& text) {
     else if (key == "step_delay_ms")
       plan.step_delay_ms = static_cast<int>(value);
     else {
-      result.error = fmt::format(
+      result.error = base::Error(fmt::format(
           "{}: unknown key '{}' (known: rank, attempt, crash_at_step, hang_at_step, "
           "crash_in_checkpoint, "
           "step_delay_ms)",
-          kFaultInjectEnv, key);
+          kFaultInjectEnv, key));
       return result;
     }
   }
@@ -77,7 +77,7 @@ FaultHooks FaultHooksFromEnvironment(int global_rank) {
   FaultHooks hooks;
   const char* text = std::getenv(kFaultInjectEnv);
   FaultParse parsed = ParseFaultPlan(text != nullptr ? text : "");
-  if (!parsed.error.empty()) {
+  if (parsed.error) {
     hooks.error = parsed.error;
     return hooks;
   }

@@ -21,6 +21,8 @@
 #include <optional>
 #include <string>
 
+#include "runtime/base/error.h"
+
 namespace dml::launch {
 
 inline constexpr char kFaultInjectEnv[] = "DML_FAULT_INJECT";
@@ -40,7 +42,7 @@ struct FaultPlan {
 
 struct FaultParse {
   std::optional<FaultPlan> plan;  // nothing: no fault injection asked for
-  std::string error;              // a malformed value (names the key)
+  std::optional<base::Error> error;  // a malformed value (names the key)
 };
 
 FaultParse ParseFaultPlan(const std::string& text);
@@ -50,7 +52,7 @@ FaultParse ParseFaultPlan(const std::string& text);
 struct FaultHooks {
   std::function<void(int64_t optimizer_steps)> after_step;
   std::function<void()> checkpoint_half_written;
-  std::string error;  // DML_FAULT_INJECT is malformed
+  std::optional<base::Error> error;  // DML_FAULT_INJECT is malformed
 };
 
 FaultHooks FaultHooksFromEnvironment(int global_rank);

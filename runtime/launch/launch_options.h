@@ -5,7 +5,9 @@
 #include <iosfwd>
 #include <optional>
 #include <string>
+#include <vector>
 
+#include "runtime/base/error.h"
 #include "runtime/plan/plan.h"
 
 namespace dml::launch {
@@ -44,7 +46,7 @@ struct RankOptions {
 
 struct PlanLoad {
   std::optional<plan::Plan> plan;
-  std::string error;  // "file: field: message" lines; set iff !plan
+  std::vector<base::Error> errors;  // at the plan's file and field; non-empty iff !plan
 };
 
 // Reads and validates the plan; in local mode points the master at 127.0.0.1

@@ -6,6 +6,7 @@
 
 #include "runtime/dist/rendezvous.h"
 #include "runtime/launch/command_job.h"
+#include "runtime/launch/error_output.h"
 #include "runtime/launch/exit_codes.h"
 #include "runtime/launch/train_job.h"
 
@@ -15,15 +16,15 @@ namespace {
 int LaunchPlan(const LaunchOptions& options, std::ostream& err) {
   PlanLoad loaded = LoadPlanForLaunch(options.plan_path, options.local);
   if (!loaded.plan) {
-    err << loaded.error << "\n";
+    err << base::RenderAll(loaded.errors) << "\n";
     return kExitUsage;
   }
   const plan::Plan& plan = *loaded.plan;
   std::vector<plan::NodeInfo> nodes = plan::ExpandNodes(plan);
   if (!options.local) {
     if (options.node_rank < 0 || options.node_rank >= static_cast<int>(nodes.size())) {
-      err << fmt::format("dmlrun: error: --node-rank {} is outside the plan's {} node(s) (0..{})\n",
-                         options.node_rank, nodes.size(), nodes.size() - 1);
+      err << ErrorLine(base::Error(fmt::format("--node-rank {} is outside the plan's {} node(s) (0..{})",
+                                               options.node_rank, nodes.size(), nodes.size() - 1)));
       return kExitUsage;
     }
     nodes = {nodes[options.node_rank]};
@@ -52,7 +53,7 @@ int Launch(const LaunchOptions& options) {
   try {
     return LaunchPlan(options, err);
   } catch (const std::exception& exception) {
-    err << "dmlrun: error: " << dist::DescribeException(exception) << "\n";
+    err << ErrorLine(base::Error(dist::DescribeException(exception)));
     return kExitJobFailed;
   }
 }

@@ -9,10 +9,8 @@ PlanLoad LoadPlanForLaunch(const std::string& path, bool local) {
   PlanLoad result;
   plan::LoadResult loaded = plan::LoadPlanFile(path);
   if (!loaded.plan) {
-    for (const plan::PlanError& error : loaded.errors) {
-      result.error += (result.error.empty() ? "" : "\n") + error.ToString();
-    }
-    if (result.error.empty()) result.error = path + ": cannot read the plan";
+    result.errors = std::move(loaded.errors);
+    if (result.errors.empty()) result.errors.push_back(base::Error::InPlan(path, "", "cannot read the plan"));
     return result;
   }
   result.plan = std::move(loaded.plan);

@@ -17,6 +17,7 @@
 #include "runtime/dist/process_group.h"
 #include "runtime/dist/rendezvous.h"
 #include "runtime/dist/world.h"
+#include "runtime/launch/error_output.h"
 #include "runtime/launch/exit_codes.h"
 #include "runtime/launch/fault_injection.h"
 #include "runtime/launch/stop_request.h"
@@ -36,7 +37,7 @@ std::chrono::milliseconds Millis(double seconds) {
 // The failure detector found a dead peer: this rank cannot finish, and must
 // not wait in a collective until collective_s. Runs on the monitor's thread.
 [[noreturn]] void AbortRank(int rank, const std::string& verdict) {
-  std::string line = fmt::format("dmlrun: error: rank {}: stopping: {}\n", rank, verdict);
+  std::string line = ErrorLine(base::Error::AtRank(rank, "stopping").CausedBy(base::Error(verdict)));
   (void)!write(STDERR_FILENO, line.data(), line.size());
   _exit(kExitJobFailed);
 }
@@ -70,6 +71,13 @@ bool WriteResult(const std::string& path, const train::TrainResult& result, int 
   return static_cast<bool>(file);
 }
 
+// How the rank ends: its exit code, and the error that ended it (none when
+// it succeeded or stopped on request).
+struct RankEnd {
+  int code = kExitSuccess;
+  std::optional<base::Error> error;
+};
+
 // This rank's plan and its place in the cluster.
 struct RankPlace {
   plan::Plan plan;
@@ -80,26 +88,19 @@ struct RankPlace {
   plan::TrainSpec spec;  // the plan's, with --checkpoint-dir applied
 };
 
-// Loads the plan and finds this rank in it. Failures set *error and return
-// the exit code; success fills *place and returns kExitSuccess.
-int FindRank(const RankOptions& options, std::optional<RankPlace>* place, std::string* error) {
+// Loads the plan and finds this rank in it: success fills *place.
+RankEnd FindRank(const RankOptions& options, std::optional<RankPlace>* place) {
   PlanLoad loaded = LoadPlanForLaunch(options.plan_path, options.local);
-  if (!loaded.plan) {
-    *error = loaded.error;
-    return kExitUsage;
-  }
+  if (!loaded.plan) return {kExitUsage, base::Error(base::RenderAll(loaded.errors))};
   const plan::Plan& plan = *loaded.plan;
   if (plan.kind != plan::JobKind::kTrain || !plan.train) {
-    *error = fmt::format("{}: kind: the rank entry point runs training jobs only",
-                         options.plan_path);
-    return kExitUsage;
+    return {kExitUsage, base::Error::InPlan(options.plan_path, "kind", "the rank entry point runs training jobs only")};
   }
   std::vector<plan::NodeInfo> nodes = plan::ExpandNodes(plan);
   if (options.node_rank < 0 || options.node_rank >= static_cast<int>(nodes.size()) ||
       options.local_rank < 0 || options.local_rank >= nodes[options.node_rank].procs) {
-    *error = fmt::format("node rank {} / local rank {} is not in the plan's cluster",
-                         options.node_rank, options.local_rank);
-    return kExitUsage;
+    return {kExitUsage, base::Error(fmt::format("node rank {} / local rank {} is not in the plan's cluster",
+                                                options.node_rank, options.local_rank))};
   }
   RankPlace& found = place->emplace();
   found.node = nodes[options.node_rank];
@@ -109,7 +110,7 @@ int FindRank(const RankOptions& options, std::optional<RankPlace>* place, std::s
   if (!options.checkpoint_dir.empty()) found.spec.checkpoint.dir = options.checkpoint_dir;
   found.nodes = std::move(nodes);
   found.plan = std::move(*loaded.plan);
-  return kExitSuccess;
+  return {};
 }
 
 train::TrainOptions TrainOptionsFor(const RankOptions& options, const RankPlace& place, const FaultHooks& faults) {
@@ -172,15 +173,12 @@ dist::HealthOptions HealthOptionsFor(const RankPlace& place) {
 
 // Joins the other ranks (rendezvous, Gloo process group) and starts the
 // failure detector; sets the factory of subgroups the hierarchical allreduce
-// builds. Failures set *error and return the exit code.
-int JoinRanks(const RankPlace& place, dist::World* world, std::unique_ptr<dist::HealthMonitor>* monitor,
-              collective::SubgroupFactory* subgroups, std::string* error) {
+// builds.
+RankEnd JoinRanks(const RankPlace& place, dist::World* world, std::unique_ptr<dist::HealthMonitor>* monitor,
+                  collective::SubgroupFactory* subgroups) {
   const plan::Plan& plan = place.plan;
   dist::InterfaceChoice interface = dist::SelectInterface(plan.cluster.subnet);
-  if (!interface.ok) {
-    *error = interface.error;
-    return kExitJobFailed;
-  }
+  if (!interface.ok()) return {kExitJobFailed, interface.error};
   // Which NIC the ranks talk over, and why: a stack's log shows that its
   // traffic took the private network, not loopback or a public address.
   std::cout << fmt::format("dmlrun: rank {} on node {}: interface {} ({}), chosen by subnet {}\n", place.rank,
@@ -189,20 +187,18 @@ int JoinRanks(const RankPlace& place, dist::World* world, std::unique_ptr<dist::
             << std::flush;
   const dist::WorldOptions world_options = WorldOptionsFor(place, interface.interface);
   *world = dist::JoinWorld(world_options);
-  if (!world->ok()) {
-    *error = world->error;
-    return kExitJobFailed;
-  }
+  if (!world->ok()) return {kExitJobFailed, world->error};
   *subgroups = SubgroupsOver(world->store, world_options);
-  *monitor = dist::HealthMonitor::Start(HealthOptionsFor(place), error);
-  if (!*monitor) return kExitJobFailed;
-  return kExitSuccess;
+  auto started = dist::HealthMonitor::Start(HealthOptionsFor(place));
+  if (!started) return {kExitJobFailed, started.error()};
+  *monitor = std::move(*started);
+  return {};
 }
 
 // After training: waits for the failure detector's verdict if a collective
 // failed, leaves the job, and reports how the rank ended.
-int FinishRank(const RankOptions& options, const RankPlace& place, const train::TrainResult& result,
-               dist::HealthMonitor* monitor, std::string* error) {
+RankEnd FinishRank(const RankOptions& options, const RankPlace& place, const train::TrainResult& result,
+                   dist::HealthMonitor* monitor) {
   if (!result.ok && result.aborted && monitor != nullptr) {
     // A collective failed: the monitor learns which peer died (and ends this
     // process with that message) within about one silence limit.
@@ -210,41 +206,34 @@ int FinishRank(const RankOptions& options, const RankPlace& place, const train::
   }
   if (monitor != nullptr) monitor->Leave();
   if (result.interrupted) {
-    if (place.rank == 0) std::cout << "dmlrun: " << result.error << std::endl;
-    return kExitInterrupted;
+    if (place.rank == 0) std::cout << "dmlrun: " << base::Render(result.error) << std::endl;
+    return {kExitInterrupted, std::nullopt};
   }
-  if (!result.ok) {
-    *error = result.error;
-    return kExitJobFailed;
-  }
+  if (!result.ok) return {kExitJobFailed, result.error};
   if (place.rank == 0 && !options.result_path.empty() &&
       !WriteResult(options.result_path, result, place.world_size)) {
-    *error = fmt::format("cannot write the result file {}", options.result_path);
-    return kExitJobFailed;
+    return {kExitJobFailed, base::Error(fmt::format("cannot write the result file {}", options.result_path))};
   }
-  return kExitSuccess;
+  return {};
 }
 
-// The rank's work; failures are returned as (exit code, message).
-int Run(const RankOptions& options, std::string* error) {
+// The rank's work.
+RankEnd Run(const RankOptions& options) {
   std::optional<RankPlace> place;
-  int code = FindRank(options, &place, error);
-  if (!place) return code;
+  RankEnd found = FindRank(options, &place);
+  if (!place) return found;
   FaultHooks faults = FaultHooksFromEnvironment(place->rank);
-  if (!faults.error.empty()) {
-    *error = faults.error;
-    return kExitUsage;
-  }
+  if (faults.error) return {kExitUsage, faults.error};
   train::TrainOptions train_options = TrainOptionsFor(options, *place, faults);
   dist::World world;  // outlives training: it owns the store rank 0 serves
   std::unique_ptr<dist::HealthMonitor> monitor;
   if (place->world_size > 1) {
-    code = JoinRanks(*place, &world, &monitor, &train_options.subgroups, error);
-    if (code != kExitSuccess) return code;
+    RankEnd joined = JoinRanks(*place, &world, &monitor, &train_options.subgroups);
+    if (joined.code != kExitSuccess) return joined;
     train_options.process_group = world.process_group;
   }
   train::TrainResult result = train::RunTraining(place->spec, train_options);
-  return FinishRank(options, *place, result, monitor.get(), error);
+  return FinishRank(options, *place, result, monitor.get());
 }
 
 }  // namespace
@@ -277,16 +266,14 @@ int RunRank(const RankOptions& options) {
   // Output goes to the supervisor through a pipe: flush every line so that
   // progress shows as it happens and nothing is lost if the rank is killed.
   std::cout << std::unitbuf;
-  std::string error;
-  int code = kExitJobFailed;
+  RankEnd end;
   try {
-    code = Run(options, &error);
+    end = Run(options);
   } catch (const std::exception& exception) {
-    error = dist::DescribeException(exception);
-    code = kExitJobFailed;
+    end = {kExitJobFailed, base::Error(dist::DescribeException(exception))};
   }
-  if (code != kExitSuccess) std::cerr << "dmlrun: error: " << error << std::endl;
-  return code;
+  if (end.code != kExitSuccess) std::cerr << ErrorLine(end.error.value_or(base::Error(""))) << std::flush;
+  return end.code;
 }
 
 }  // namespace dml::launch

@@ -22,7 +22,7 @@ constexpr bool kQuiet = true;
 
 // Runs one set-up step to completion with its output on our stderr (or
 // nowhere, for a probe whose failure we explain ourselves).
-std::string RunStep(const std::string& what, std::vector<std::string> argv, bool quiet = false) {
+std::optional<base::Error> RunStep(const std::string& what, std::vector<std::string> argv, bool quiet = false) {
   ChildSpec step;
   step.name = argv[0];
   step.argv = std::move(argv);
@@ -35,54 +35,54 @@ std::string RunStep(const std::string& what, std::vector<std::string> argv, bool
   if (null_fd >= 0) options.stdout_fd = options.stderr_fd = null_fd;
   SupervisorResult result = Supervise({step}, options);
   if (null_fd >= 0) close(null_fd);
-  return result.ok ? "" : fmt::format("{} failed: {}", what, result.error);
+  if (result.ok) return std::nullopt;
+  return base::Error(what + " failed").CausedBy(result.error.value_or(base::Error("")));
 }
 
 // A venv for requirements.txt, with the requirements installed into it.
-std::string MakeVenv(const plan::CommandSpec& command, const fs::path& dir,
-                     const fs::path& requirements, CheckoutResult* result) {
+std::optional<base::Error> MakeVenv(const plan::CommandSpec& command, const fs::path& dir,
+                                    const fs::path& requirements, CheckoutResult* result) {
   const fs::path venv = dir / kVenvDir;
   // Keep the user's `git status` clean.
   std::ofstream(dir / ".git" / "info" / "exclude", std::ios::app) << "/" << kVenvDir << "/\n";
   // Debian splits ensurepip (which `python3 -m venv` needs) into python3-venv.
-  if (!RunStep("probe", {command.python, "-c", "import ensurepip, venv"}, kQuiet).empty()) {
-    return fmt::format(
+  if (RunStep("probe", {command.python, "-c", "import ensurepip, venv"}, kQuiet)) {
+    return base::Error(fmt::format(
         "{} needs a virtual environment (Debian's python refuses pip installs into the system), "
         "but {} cannot create one: install Debian's python3-venv package "
         "(apt-get install python3-venv)",
-        requirements.string(), command.python);
+        requirements.string(), command.python));
   }
   // --system-site-packages: Debian's python3-torch and friends stay visible.
-  std::string error =
+  std::optional<base::Error> error =
       RunStep(fmt::format("creating a virtual environment in {}", venv.string()),
               {command.python, "-m", "venv", "--system-site-packages", venv.string()});
-  if (!error.empty()) return error;
+  if (error) return error;
   const std::string python = (venv / "bin" / "python").string();
   error = RunStep(fmt::format("installing {}", requirements.string()),
                   {python, "-m", "pip", "install", "--disable-pip-version-check", "--quiet", "-r",
                    requirements.string()});
-  if (!error.empty()) return error;
+  if (error) return error;
   result->python = python;
   result->venv_dir = venv.string();
-  return "";
+  return std::nullopt;
 }
 
-std::string PrepareFolder(const fs::path& dir) {
+std::optional<base::Error> PrepareFolder(const fs::path& dir) {
   std::error_code error;
   if (!fs::exists(dir, error)) {
     fs::create_directories(dir.parent_path(), error);
-    return error ? fmt::format("cannot create {}: {}", dir.parent_path().string(), error.message())
-                 : "";
+    if (!error) return std::nullopt;
+    return base::Error(fmt::format("cannot create {}: {}", dir.parent_path().string(), error.message()));
   }
   if (!fs::exists(dir / ".git" / kMarker, error)) {
-    return fmt::format("{} exists and was not created by dmlrun; remove it or pass another "
-                       "--workdir",
-                       dir.string());
+    return base::Error(fmt::format("{} exists and was not created by dmlrun; remove it or pass another "
+                                   "--workdir",
+                                   dir.string()));
   }
   fs::remove_all(dir, error);
-  return error ? fmt::format("cannot remove the previous checkout {}: {}", dir.string(),
-                             error.message())
-               : "";
+  if (!error) return std::nullopt;
+  return base::Error(fmt::format("cannot remove the previous checkout {}: {}", dir.string(), error.message()));
 }
 
 }  // namespace
@@ -94,7 +94,7 @@ CheckoutResult CheckoutRepo(const plan::CommandSpec& command, const CheckoutOpti
   std::error_code error;
   fs::path dir = fs::absolute(fs::path(options.workdir) / options.name, error);
   if (error) {
-    result.error = fmt::format("bad --workdir {}: {}", options.workdir, error.message());
+    result.error = base::Error(fmt::format("bad --workdir {}: {}", options.workdir, error.message()));
     return result;
   }
   if (result.error = PrepareFolder(dir); !result.ok()) return result;

@@ -22,13 +22,13 @@ struct CheckoutOptions {
 inline constexpr char kVenvDir[] = ".dml-venv";
 
 struct CheckoutResult {
-  std::string repo_dir;  // absolute; set iff error is empty
+  std::string repo_dir;  // absolute; set iff ok()
   // The interpreter for *.py entrypoints: the venv's python when requirements
   // were installed, else the plan's command.python.
   std::string python;
   std::string venv_dir;  // absolute; empty when no venv was made
-  std::string error;
-  bool ok() const { return error.empty(); }
+  std::optional<base::Error> error;
+  bool ok() const { return !error; }
 };
 
 // A fresh clone each run. A folder left by an earlier run (marked by

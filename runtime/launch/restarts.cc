@@ -57,7 +57,7 @@ SupervisorResult SuperviseWithRestarts(
       return result;
     }
     context.err() << fmt::format("dmlrun: {}{}; restarting {} (restart {} of {}) in {:.0f} s\n",
-                                 where, result.error, options.resumes_from, attempt + 1,
+                                 where, base::Render(result.error), options.resumes_from, attempt + 1,
                                  options.max_restarts, kRestartDelay.count() / 1000.0)
                   << std::flush;
     std::this_thread::sleep_for(kRestartDelay);

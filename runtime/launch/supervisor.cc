@@ -36,7 +36,7 @@ class Session {
   SupervisorResult Run(const std::vector<ChildSpec>& specs) {
     start_ = Clock::now();
     for (const ChildSpec& spec : specs) {
-      if (!error_.empty()) break;
+      if (error_) break;
       Start(spec);
     }
     while (!AllDone()) {
@@ -53,7 +53,7 @@ class Session {
       child.err->Close();
     }
     SupervisorResult result;
-    result.ok = error_.empty() && !stopped_on_request_;
+    result.ok = !error_ && !stopped_on_request_;
     result.error = error_;
     result.interrupted_by = interrupted_by_;
     result.stopped_on_request = stopped_on_request_ && failures_ == 0;
@@ -65,7 +65,7 @@ class Session {
   void Start(const ChildSpec& spec) {
     SpawnedChild spawned = SpawnChild(spec);
     if (!spawned.ok()) {
-      Fail(spawned.error);
+      Fail(*spawned.error);
       return;
     }
     Running child;
@@ -136,7 +136,7 @@ class Session {
         std::string reason = fmt::format("{} (pid {}) {}", child.outcome.name, child.outcome.pid,
                                          child.outcome.Describe());
         if (options_.on_child_failure) options_.on_child_failure(index, reason);
-        Fail(reason);
+        Fail(base::Error(reason));
       }
     }
   }
@@ -145,16 +145,15 @@ class Session {
     if (stopping_) return;
     if (int signal = signals_.received(); signal != 0) {
       interrupted_by_ = signal;
-      Fail(fmt::format("stopped by {}", strsignal(signal)));
+      Fail(base::Error(fmt::format("stopped by {}", strsignal(signal))));
     } else if (options_.deadline.count() > 0 && Clock::now() - start_ >= options_.deadline) {
-      Fail(fmt::format("the job exceeded its time limit of {}s",
-                       options_.deadline.count() / 1000.0));
+      Fail(base::Error(fmt::format("the job exceeded its time limit of {}s", options_.deadline.count() / 1000.0)));
     }
   }
 
   // Records the first failure and asks every live child to stop.
-  void Fail(const std::string& reason) {
-    if (error_.empty()) error_ = reason;
+  void Fail(base::Error reason) {
+    if (!error_) error_ = std::move(reason);
     if (stopping_) return;
     stopping_ = true;
     stop_started_ = Clock::now();
@@ -181,7 +180,7 @@ class Session {
   const SupervisorOptions& options_;
   SignalWatch signals_{SignalWatch::Options{options_.forward_signals}};
   std::vector<Running> children_;
-  std::string error_;
+  std::optional<base::Error> error_;
   bool stopping_ = false;
   bool killed_ = false;
   int interrupted_by_ = 0;

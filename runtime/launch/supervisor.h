@@ -49,8 +49,8 @@ struct ChildOutcome {
 struct SupervisorResult {
   bool ok = false;
   // First cause of failure: "rank 1 (pid 4242) exited with status 3", a
-  // start failure, a deadline or a forwarded signal. Empty iff ok.
-  std::string error;
+  // start failure, a deadline or a forwarded signal. Unset iff ok.
+  std::optional<base::Error> error;
   std::vector<ChildOutcome> children;
   // The SIGTERM/SIGINT that stopped the job, 0 if none.
   int interrupted_by = 0;

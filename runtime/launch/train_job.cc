@@ -12,6 +12,7 @@
 
 #include "runtime/dist/health_monitor.h"
 #include "runtime/dist/world.h"
+#include "runtime/launch/error_output.h"
 #include "runtime/launch/exit_codes.h"
 #include "runtime/launch/launcher.h"
 #include "runtime/launch/rank_children.h"
@@ -130,8 +131,7 @@ bool StartMetricsFile(const JobContext& context) {
   if (!context.hosts_rank_zero() || options.metrics_path.empty()) return true;
   std::ofstream truncate(options.metrics_path, std::ios::trunc);
   if (!truncate) {
-    context.err() << fmt::format("dmlrun: error: --metrics: cannot write {}\n",
-                                 options.metrics_path);
+    context.err() << ErrorLine(base::Error(fmt::format("--metrics: cannot write {}", options.metrics_path)));
     return false;
   }
   return true;
@@ -213,9 +213,8 @@ int ReportOutcome(const JobContext& context, const SupervisorResult& outcome, do
     return kExitInterrupted;
   }
   if (!outcome.ok) {
-    context.err() << fmt::format("dmlrun: error: {}{}; the job failed after {:.1f} s\n",
-                                 options.local ? "" : fmt::format("node {}: ", options.node_rank),
-                                 outcome.error, wall_s);
+    context.err() << ErrorLine(AtThisNode(options, outcome.error.value_or(base::Error(""))),
+                               fmt::format("; the job failed after {:.1f} s", wall_s));
     return kExitJobFailed;
   }
   if (context.hosts_rank_zero()) {

@@ -23,11 +23,9 @@ std::optional<Activation> ParseActivation(const std::string& name) {
 
 }  // namespace
 
-std::string ModelError::ToString() const { return fmt::format("{}: {}", field, message); }
-
 MlpResult Mlp::Create(const plan::Model& spec) {
   auto fail = [](std::string field, std::string message) {
-    return MlpResult{nullptr, ModelError{std::move(field), std::move(message)}};
+    return MlpResult{nullptr, base::Error::InField(std::move(field), std::move(message))};
   };
   if (spec.kind != "mlp") {
     return fail("train.model.kind", fmt::format("unknown model kind '{}' (known: {})", spec.kind, kKnownKinds));

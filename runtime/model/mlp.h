@@ -12,16 +12,10 @@
 #include <string>
 #include <vector>
 
+#include "runtime/base/error.h"
 #include "runtime/plan/plan.h"
 
 namespace dml::model {
-
-// A model the plan describes but we cannot build; `field` is the plan path.
-struct ModelError {
-  std::string field;    // "train.model.kind"
-  std::string message;
-  std::string ToString() const;  // "train.model.kind: unknown model kind 'cnn' (known: mlp)"
-};
 
 enum class Activation { kRelu, kTanh, kSigmoid };
 
@@ -29,7 +23,9 @@ class Mlp;
 
 struct MlpResult {
   std::unique_ptr<Mlp> mlp;
-  std::optional<ModelError> error;  // set iff !mlp
+  // Set iff !mlp: a model the plan describes but we cannot build, at its plan
+  // field ("train.model.kind: unknown model kind 'cnn' (known: mlp)").
+  std::optional<base::Error> error;
 };
 
 class Mlp {

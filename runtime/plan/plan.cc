@@ -14,13 +14,13 @@ class Checker {
   explicit Checker(std::string file) : file_(std::move(file)) {}
 
   void Require(bool ok, const std::string& field, const std::string& message) {
-    if (!ok) errors_.push_back({file_, field, message});
+    if (!ok) errors_.push_back(base::Error::InPlan(file_, field, message));
   }
-  std::vector<PlanError> Take() { return std::move(errors_); }
+  std::vector<base::Error> Take() { return std::move(errors_); }
 
  private:
   std::string file_;
-  std::vector<PlanError> errors_;
+  std::vector<base::Error> errors_;
 };
 
 void CheckCluster(const Cluster& c, Checker& check) {
@@ -80,11 +80,6 @@ void CheckTextFields(const Plan& plan, Checker& check) {
 
 }  // namespace
 
-std::string PlanError::ToString() const {
-  if (field.empty()) return fmt::format("{}: {}", file, message);
-  return fmt::format("{}: {}: {}", file, field, message);
-}
-
 const char* JobKindName(JobKind kind) {
   switch (kind) {
     case JobKind::kTrain: return "train";
@@ -123,7 +118,7 @@ int WorldSize(const Plan& plan) {
   return n;
 }
 
-std::vector<PlanError> Validate(const Plan& plan, const std::string& file) {
+std::vector<base::Error> Validate(const Plan& plan, const std::string& file) {
   Checker check(file);
   check.Require(plan.version == kPlanVersion, "dml_plan",
                 fmt::format("plan version {} is not supported (this dmlrun reads version {})",

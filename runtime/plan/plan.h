@@ -8,6 +8,8 @@
 #include <string>
 #include <vector>
 
+#include "runtime/base/error.h"
+
 namespace dml::plan {
 
 // Bumped on any change a reader of the previous version would misread.
@@ -125,17 +127,10 @@ std::vector<NodeInfo> ExpandNodes(const Plan& plan);
 int NodeCount(const Plan& plan);
 int WorldSize(const Plan& plan);
 
-// A problem with a plan, naming the file and the field ("train.epochs").
-struct PlanError {
-  std::string file;
-  std::string field;
-  std::string message;
-  std::string ToString() const;  // "plan.yaml: train.epochs: must be >= 1"
-};
-
 // Semantic checks that hold for any plan whatever its source; the YAML reader
-// runs them, and dmlc runs them on what it is about to write.
-std::vector<PlanError> Validate(const Plan& plan, const std::string& file = "<plan>");
+// runs them, and dmlc runs them on what it is about to write. Each error is
+// placed at its file and field: "plan.yaml: train.epochs: must be >= 1".
+std::vector<base::Error> Validate(const Plan& plan, const std::string& file = "<plan>");
 
 const char* JobKindName(JobKind kind);
 

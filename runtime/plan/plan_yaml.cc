@@ -147,9 +147,9 @@ LoadResult ParsePlan(const std::string& text, const std::string& source) {
     root = YAML::Load(text);
   } catch (const YAML::Exception& e) {
     // yaml-cpp reports syntax errors only by exception; turn it into a value here.
-    result.errors.push_back({source, "", "not valid YAML at line " + std::to_string(e.mark.line + 1) +
-                                             ", column " + std::to_string(e.mark.column + 1) +
-                                             ": " + e.msg});
+    result.errors.push_back(base::Error::InPlan(source, "", "not valid YAML at line " +
+                                                                std::to_string(e.mark.line + 1) + ", column " +
+                                                                std::to_string(e.mark.column + 1) + ": " + e.msg));
     return result;
   }
   Plan plan;
@@ -163,7 +163,7 @@ LoadResult ParsePlan(const std::string& text, const std::string& source) {
 
 LoadResult LoadPlanFile(const std::string& path) {
   std::ifstream in(path, std::ios::binary);
-  if (!in) return {std::nullopt, {{path, "", "cannot read the plan file"}}};
+  if (!in) return {std::nullopt, {base::Error::InPlan(path, "", "cannot read the plan file")}};
   std::ostringstream text;
   text << in.rdbuf();
   return ParsePlan(text.str(), path);

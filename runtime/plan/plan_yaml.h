@@ -13,7 +13,7 @@ namespace dml::plan {
 
 struct LoadResult {
   std::optional<Plan> plan;
-  std::vector<PlanError> errors;  // non-empty iff !plan
+  std::vector<base::Error> errors;  // non-empty iff !plan
 };
 
 // `source` names the text in messages (usually the file path).

@@ -18,11 +18,11 @@ inline constexpr bool kOptional = false;
 
 class YamlReader {
  public:
-  YamlReader(std::string source, std::vector<PlanError>* errors)
+  YamlReader(std::string source, std::vector<base::Error>* errors)
       : source_(std::move(source)), errors_(errors) {}
 
   void Error(const std::string& field, const std::string& message) {
-    errors_->push_back({source_, field, message});
+    errors_->push_back(base::Error::InPlan(source_, field, message));
   }
 
   bool ExpectMap(const YAML::Node& node, const std::string& path) {
@@ -101,7 +101,7 @@ class YamlReader {
   static std::string TypeName(std::vector<int64_t>*) { return "a list of integers"; }
 
   std::string source_;
-  std::vector<PlanError>* errors_;
+  std::vector<base::Error>* errors_;
 };
 
 }  // namespace dml::plan

@@ -32,13 +32,13 @@ void SyncDirectory(const std::string& dir) {
   ::close(fd);
 }
 
-std::optional<std::string> CopyInto(torch::serialize::InputArchive& archive, const std::string& key,
+std::optional<base::Error> CopyInto(torch::serialize::InputArchive& archive, const std::string& key,
                                     torch::Tensor& target, const std::string& path) {
   torch::Tensor loaded;
-  if (!archive.try_read(key, loaded)) return fmt::format("{}: checkpoint lacks '{}'", path, key);
+  if (!archive.try_read(key, loaded)) return base::Error::InFile(path, fmt::format("checkpoint lacks '{}'", key));
   if (!target.defined() || loaded.sizes() != target.sizes()) {
-    return fmt::format("{}: '{}' has {} elements but this model needs {}", path, key, loaded.numel(),
-                       target.defined() ? target.numel() : 0);
+    return base::Error::InFile(path, fmt::format("'{}' has {} elements but this model needs {}", key, loaded.numel(),
+                                                 target.defined() ? target.numel() : 0));
   }
   torch::NoGradGuard no_grad;
   target.copy_(loaded);
@@ -61,11 +61,11 @@ void RemoveTornTemporaries(const std::string& dir) {
 
 std::string CheckpointPath(const std::string& dir) { return (std::filesystem::path(dir) / kCheckpointFile).string(); }
 
-std::optional<std::string> WriteCheckpoint(const std::string& dir, const CheckpointData& data,
+std::optional<base::Error> WriteCheckpoint(const std::string& dir, const CheckpointData& data,
                                            const CheckpointWriteHooks& hooks) {
   std::error_code ec;
   std::filesystem::create_directories(dir, ec);
-  if (ec) return fmt::format("{}: cannot create checkpoint directory: {}", dir, ec.message());
+  if (ec) return base::Error::InFile(dir, fmt::format("cannot create checkpoint directory: {}", ec.message()));
   const std::string path = CheckpointPath(dir);
   RemoveTornTemporaries(dir);
   const std::string tmp = fmt::format("{}{}{}", path, kTempInfix, ::getpid());
@@ -95,10 +95,10 @@ std::optional<std::string> WriteCheckpoint(const std::string& dir, const Checkpo
       return n;
     });
   } catch (const std::exception& e) {
-    return fmt::format("{}: cannot serialize the checkpoint: {}", path, e.what());
+    return base::Error::InFile(path, fmt::format("cannot serialize the checkpoint: {}", e.what()));
   }
   std::FILE* file = std::fopen(tmp.c_str(), "wb");
-  if (file == nullptr) return fmt::format("{}: cannot write checkpoint: {}", tmp, Errno());
+  if (file == nullptr) return base::Error::InFile(tmp, fmt::format("cannot write checkpoint: {}", Errno()));
   const size_t half = bytes.size() / 2;
   bool write_ok = std::fwrite(bytes.data(), 1, half, file) == half && std::fflush(file) == 0;
   if (write_ok && hooks.half_written) hooks.half_written();
@@ -109,32 +109,36 @@ std::optional<std::string> WriteCheckpoint(const std::string& dir, const Checkpo
   std::fclose(file);
   if (!write_ok) {
     std::remove(tmp.c_str());
-    return fmt::format("{}: writing checkpoint failed: {}", tmp, error);
+    return base::Error::InFile(tmp, fmt::format("writing checkpoint failed: {}", error));
   }
   if (std::rename(tmp.c_str(), path.c_str()) != 0) {
     error = Errno();
     std::remove(tmp.c_str());
-    return fmt::format("{}: cannot move checkpoint into place: {}", path, error);
+    return base::Error::InFile(path, fmt::format("cannot move checkpoint into place: {}", error));
   }
   SyncDirectory(dir);
   return std::nullopt;
 }
 
-std::optional<std::string> ReadCheckpoint(const std::string& path, CheckpointData* into) {
-  if (!std::filesystem::exists(path)) return fmt::format("{}: checkpoint not found", path);
+std::optional<base::Error> ReadCheckpoint(const std::string& path, CheckpointData* into) {
+  if (!std::filesystem::exists(path)) return base::Error::InFile(path, "checkpoint not found");
   try {
     torch::serialize::InputArchive archive;
     archive.load_from(path);
     c10::IValue value;
-    auto lacks = [&](const char* key) { return fmt::format("{}: checkpoint lacks '{}'", path, key); };
+    auto lacks = [&](const char* key) {
+      return base::Error::InFile(path, fmt::format("checkpoint lacks '{}'", key));
+    };
     int64_t format = 0;
     if (!archive.try_read(kFormatKey, value) || !value.isInt()) {
-      return fmt::format("{}: written by an older dmlrun (no '{}' key); it cannot be resumed", path, kFormatKey);
+      return base::Error::InFile(
+          path, fmt::format("written by an older dmlrun (no '{}' key); it cannot be resumed", kFormatKey));
     }
     format = value.toInt();
     if (format != kCheckpointFormat) {
-      return fmt::format("{}: checkpoint format {} is not supported (this dmlrun reads format {})", path, format,
-                         kCheckpointFormat);
+      return base::Error::InFile(
+          path, fmt::format("checkpoint format {} is not supported (this dmlrun reads format {})", format,
+                            kCheckpointFormat));
     }
     for (auto [key, out] : {std::pair{"epoch", &into->epoch}, std::pair{"step_in_epoch", &into->step_in_epoch},
                             std::pair{"world_size", &into->world_size},
@@ -158,7 +162,7 @@ std::optional<std::string> ReadCheckpoint(const std::string& path, CheckpointDat
       if (auto error = CopyInto(archive, kOptimizerPrefix + name, tensor, path)) return error;
     }
   } catch (const std::exception&) {
-    return fmt::format("{}: not a readable checkpoint (corrupt, truncated or not written by dmlrun)", path);
+    return base::Error::InFile(path, "not a readable checkpoint (corrupt, truncated or not written by dmlrun)");
   }
   return std::nullopt;
 }
@@ -168,37 +172,42 @@ namespace {
 // The fields RestoreCheckpoint sends from rank 0 to the others, in order.
 enum Header : int64_t { kFailed, kFound, kEpoch, kStep, kOptimizerSteps, kSamples, kLossSum, kSeconds, kHeaderSize };
 
-std::optional<std::string> CheckFits(const CheckpointData& data, const RunIdentity& run, const std::string& path) {
+std::optional<base::Error> CheckFits(const CheckpointData& data, const RunIdentity& run, const std::string& path) {
   if (data.seed != run.seed) {
-    return fmt::format("{}: the checkpoint is of a run with seed {}, this run has seed {}", path, data.seed, run.seed);
+    return base::Error::InFile(
+        path, fmt::format("the checkpoint is of a run with seed {}, this run has seed {}", data.seed, run.seed));
   }
   if (data.optimizer_kind != run.optimizer_kind) {
-    return fmt::format("{}: the checkpoint holds {} state, this run uses {}", path, data.optimizer_kind,
-                       run.optimizer_kind);
+    return base::Error::InFile(
+        path, fmt::format("the checkpoint holds {} state, this run uses {}", data.optimizer_kind, run.optimizer_kind));
   }
   if (data.step_in_epoch > 0 && (data.world_size != run.world_size || data.batch_per_rank != run.batch_per_rank)) {
-    return fmt::format(
-        "{}: the checkpoint was taken mid-epoch by {} rank(s) with batch {} per rank; this run has {} rank(s) with "
-        "batch {}: a mid-epoch checkpoint continues only with the same world size and batch",
-        path, data.world_size, data.batch_per_rank, run.world_size, run.batch_per_rank);
+    return base::Error::InFile(
+        path, fmt::format("the checkpoint was taken mid-epoch by {} rank(s) with batch {} per rank; this run has {} "
+                          "rank(s) with batch {}: a mid-epoch checkpoint continues only with the same world size and "
+                          "batch",
+                          data.world_size, data.batch_per_rank, run.world_size, run.batch_per_rank));
   }
   return std::nullopt;
 }
 
 // Rank 0's part of RestoreCheckpoint: find, read and check the file.
-std::optional<std::string> ReadForResume(const std::string& dir, ResumeMode mode, const RunIdentity& run,
+std::optional<base::Error> ReadForResume(const std::string& dir, ResumeMode mode, const RunIdentity& run,
                                          CheckpointData* data, bool* found, std::string* note) {
   *found = false;
   if (dir.empty()) {
     if (mode == ResumeMode::kRequired) {
-      return "--resume: there is no checkpoint directory (train.checkpoint.dir in the plan, or --checkpoint-dir)";
+      return base::Error(
+          "--resume: there is no checkpoint directory (train.checkpoint.dir in the plan, or --checkpoint-dir)");
     }
     *note = "no checkpoint directory: starting from the beginning";
     return std::nullopt;
   }
   const std::string path = CheckpointPath(dir);
   if (!std::filesystem::exists(path)) {
-    if (mode == ResumeMode::kRequired) return fmt::format("--resume: {}: no checkpoint to resume from", path);
+    if (mode == ResumeMode::kRequired) {
+      return base::Error("--resume").CausedBy(base::Error::InFile(path, "no checkpoint to resume from"));
+    }
     *note = fmt::format("no checkpoint in {} yet: starting from the beginning", dir);
     return std::nullopt;
   }
@@ -214,12 +223,12 @@ std::optional<std::string> ReadForResume(const std::string& dir, ResumeMode mode
 
 }  // namespace
 
-std::optional<std::string> RestoreCheckpoint(const std::string& dir, ResumeMode mode, const RunIdentity& run,
-                                             torch::Tensor& params, FlatOptimizer& optimizer,
-                                             collective::Communicator& comm, ResumePoint* point) {
+std::optional<base::Error> RestoreCheckpoint(const std::string& dir, ResumeMode mode, const RunIdentity& run,
+                                              torch::Tensor& params, FlatOptimizer& optimizer,
+                                              collective::Communicator& comm, ResumePoint* point) {
   *point = ResumePoint{};
   if (mode == ResumeMode::kNo) return std::nullopt;
-  std::optional<std::string> error;
+  std::optional<base::Error> error;
   torch::Tensor header = torch::zeros({kHeaderSize}, torch::kFloat64);
   CheckpointData data;
   if (comm.rank() == 0) {
@@ -241,7 +250,7 @@ std::optional<std::string> RestoreCheckpoint(const std::string& dir, ResumeMode 
   comm.Broadcast(header, 0);
   auto h = header.accessor<double, 1>();
   if (h[kFailed] > 0) {
-    return error ? error : fmt::format("rank {}: stopped: rank 0 could not resume from its checkpoint", comm.rank());
+    return error ? *error : base::Error::AtRank(comm.rank(), "stopped: rank 0 could not resume from its checkpoint");
   }
   if (h[kFound] == 0) return std::nullopt;
   comm.Broadcast(params, 0);
@@ -262,9 +271,9 @@ std::optional<std::string> RestoreCheckpoint(const std::string& dir, ResumeMode 
   return std::nullopt;
 }
 
-std::optional<std::string> SaveCheckpoint(const std::string& dir, const CheckpointData& data,
-                                          collective::Communicator& comm, const CheckpointWriteHooks& hooks) {
-  std::optional<std::string> error;
+std::optional<base::Error> SaveCheckpoint(const std::string& dir, const CheckpointData& data,
+                                           collective::Communicator& comm, const CheckpointWriteHooks& hooks) {
+  std::optional<base::Error> error;
   if (comm.rank() == 0) {
     CheckpointData with_rng = data;
     at::Generator generator = at::detail::getDefaultCPUGenerator();
@@ -276,7 +285,7 @@ std::optional<std::string> SaveCheckpoint(const std::string& dir, const Checkpoi
   }
   if (!comm.AnyRank(error.has_value())) return std::nullopt;
   if (error) return error;
-  return fmt::format("rank {}: stopped: rank 0 failed to write a checkpoint", comm.rank());
+  return base::Error::AtRank(comm.rank(), "stopped: rank 0 failed to write a checkpoint");
 }
 
 }  // namespace dml::train

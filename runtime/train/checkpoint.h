@@ -54,15 +54,15 @@ struct CheckpointWriteHooks {
 // "<dir>/checkpoint.pt"
 std::string CheckpointPath(const std::string& dir);
 
-// Creates `dir` if needed. Returns an error message naming the path, or nothing.
+// Creates `dir` if needed. Returns an error at the path, or nothing.
 // Temporary files that a crashed writer left in `dir` are removed first.
-std::optional<std::string> WriteCheckpoint(const std::string& dir, const CheckpointData& data,
-                                           const CheckpointWriteHooks& hooks = {});
+std::optional<base::Error> WriteCheckpoint(const std::string& dir, const CheckpointData& data,
+                                          const CheckpointWriteHooks& hooks = {});
 
 // Reads `path` INTO `into`: its params and each named optimizer_state tensor
 // must exist and already have the checkpoint's shapes (they are copied into,
 // so the caller's buffers stay the model's). Scalars are overwritten.
-std::optional<std::string> ReadCheckpoint(const std::string& path, CheckpointData* into);
+std::optional<base::Error> ReadCheckpoint(const std::string& path, CheckpointData* into);
 
 // --- Across ranks. Only rank 0 touches the file (other nodes may not even
 // see its disk); every rank calls these, in the same order.
@@ -95,13 +95,13 @@ struct ResumePoint {
 // Rank 0 reads `dir`'s checkpoint into `params` and the optimizer's state and
 // checks it against `run`; then every rank receives those buffers and the
 // position. An error on rank 0 reaches every rank.
-std::optional<std::string> RestoreCheckpoint(const std::string& dir, ResumeMode mode, const RunIdentity& run,
-                                             torch::Tensor& params, FlatOptimizer& optimizer,
-                                             collective::Communicator& comm, ResumePoint* point);
+std::optional<base::Error> RestoreCheckpoint(const std::string& dir, ResumeMode mode, const RunIdentity& run,
+                                              torch::Tensor& params, FlatOptimizer& optimizer,
+                                              collective::Communicator& comm, ResumePoint* point);
 
 // Rank 0 writes `data` (which only rank 0 need fill in); every rank learns
 // whether that worked, so a failed write stops the whole job.
-std::optional<std::string> SaveCheckpoint(const std::string& dir, const CheckpointData& data,
-                                          collective::Communicator& comm, const CheckpointWriteHooks& hooks = {});
+std::optional<base::Error> SaveCheckpoint(const std::string& dir, const CheckpointData& data,
+                                           collective::Communicator& comm, const CheckpointWriteHooks& hooks = {});
 
 }  // namespace dml::train

@@ -88,9 +88,9 @@ class FlatSgd : public FlatOptimizer {
   torch::Tensor momentum_;
 };
 
-std::optional<OptimizerError> Check(const plan::Optimizer& spec) {
+std::optional<base::Error> Check(const plan::Optimizer& spec) {
   auto bad = [](const char* field, std::string message) {
-    return OptimizerError{fmt::format("train.optimizer.{}", field), std::move(message)};
+    return base::Error::InField(fmt::format("train.optimizer.{}", field), std::move(message));
   };
   auto in_unit = [](double v) { return v >= 0 && v < 1; };
   if (!(spec.lr > 0) || !std::isfinite(spec.lr)) return bad("lr", fmt::format("must be positive, got {}", spec.lr));
@@ -107,8 +107,6 @@ std::optional<OptimizerError> Check(const plan::Optimizer& spec) {
 }
 
 }  // namespace
-
-std::string OptimizerError::ToString() const { return fmt::format("{}: {}", field, message); }
 
 void FlatOptimizer::Step() {
   BeginStep();
@@ -134,8 +132,8 @@ void FlatOptimizer::StepSummed(const float* const* parts, int count) {
 
 OptimizerResult MakeOptimizer(const plan::Optimizer& spec, torch::Tensor params, torch::Tensor grads) {
   if (spec.kind != "adam" && spec.kind != "sgd") {
-    return {nullptr, OptimizerError{"train.optimizer.kind",
-                                    fmt::format("unknown optimizer '{}' (known: {})", spec.kind, kKnownKinds)}};
+    return {nullptr, base::Error::InField("train.optimizer.kind",
+                                          fmt::format("unknown optimizer '{}' (known: {})", spec.kind, kKnownKinds))};
   }
   if (auto error = Check(spec)) return {nullptr, error};
   // The update loops walk raw float arrays: anything else is a caller's bug.

@@ -14,15 +14,10 @@
 #include <utility>
 #include <vector>
 
+#include "runtime/base/error.h"
 #include "runtime/plan/plan.h"
 
 namespace dml::train {
-
-struct OptimizerError {
-  std::string field;  // "train.optimizer.kind"
-  std::string message;
-  std::string ToString() const;
-};
 
 class FlatOptimizer {
  public:
@@ -61,7 +56,7 @@ class FlatOptimizer {
 
 struct OptimizerResult {
   std::unique_ptr<FlatOptimizer> optimizer;
-  std::optional<OptimizerError> error;  // set iff !optimizer
+  std::optional<base::Error> error;  // set iff !optimizer; at its plan field ("train.optimizer.kind")
 };
 
 // `params` and `grads` are the model's flat buffers, kept by reference.

@@ -38,11 +38,11 @@ nlohmann::json EpochRecord(const EpochStats& stats, int world_size) {
           {"world_size", world_size}};
 }
 
-std::optional<std::string> MetricsWriter::Open(const std::string& path) {
+std::optional<base::Error> MetricsWriter::Open(const std::string& path) {
   path_ = path;
   if (path.empty()) return std::nullopt;
   out_.open(path, std::ios::app);
-  if (!out_) return fmt::format("{}: cannot open metrics file: {}", path, std::strerror(errno));
+  if (!out_) return base::Error::InFile(path, fmt::format("cannot open metrics file: {}", std::strerror(errno)));
   return std::nullopt;
 }
 

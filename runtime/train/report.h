@@ -9,6 +9,8 @@
 #include <optional>
 #include <string>
 
+#include "runtime/base/error.h"
+
 namespace dml::train {
 
 struct EpochStats {
@@ -33,8 +35,8 @@ nlohmann::json EpochRecord(const EpochStats& stats, int world_size);
 // Appends one JSON object per line, flushed at once so a crash keeps what was written.
 class MetricsWriter {
  public:
-  // Empty `path`: writes nothing. Returns an error message if the file cannot be opened.
-  std::optional<std::string> Open(const std::string& path);
+  // Empty `path`: writes nothing. Returns an error at the file if it cannot be opened.
+  std::optional<base::Error> Open(const std::string& path);
   void Write(const nlohmann::json& record);
 
  private:

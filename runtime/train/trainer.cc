@@ -29,9 +29,9 @@ double SecondsSince(Clock::time_point start) {
   return std::chrono::duration<double>(Clock::now() - start).count();
 }
 
-TrainResult Failure(std::string message) {
+TrainResult Failure(base::Error error) {
   TrainResult result;
-  result.error = std::move(message);
+  result.error = std::move(error);
   return result;
 }
 
@@ -45,11 +45,13 @@ class Trainer {
   TrainResult Run() {
     // Every rank learns whether any rank failed to set up, so none of them
     // waits in a collective for a rank that has already given up.
-    std::optional<std::string> error = SetUp();
+    std::optional<base::Error> error = SetUp();
     torch::Tensor failed = torch::full({1}, error ? 1.0 : 0.0, torch::kFloat64);
     comm_.AllreduceSum(failed);
     if (error) return Failure(*error);
-    if (failed.item<double>() > 0) return Failure(RankPrefix() + "stopped: another rank failed during set-up");
+    if (failed.item<double>() > 0) {
+      return Failure(AtThisRank(base::Error("stopped: another rank failed during set-up")));
+    }
 
     model_->Init(spec_.seed);
     comm_.Broadcast(model_->flat_params(), 0);  // rank 0's weights win, whatever the others drew
@@ -84,22 +86,27 @@ class Trainer {
 
  private:
   bool is_root() const { return comm_.rank() == 0; }
-  std::string RankPrefix() const { return comm_.world_size() > 1 ? fmt::format("rank {}: ", comm_.rank()) : ""; }
+  // `error` placed at this rank when there are several.
+  base::Error AtThisRank(base::Error error) const {
+    if (comm_.world_size() == 1) return error;
+    return base::Error(base::RankAt{comm_.rank()}, "").CausedBy(std::move(error));
+  }
 
-  std::optional<std::string> SetUp() {
+  std::optional<base::Error> SetUp() {
     epochs_ = options_.epochs_override > 0 ? options_.epochs_override : spec_.epochs;
-    if (epochs_ < 1) return fmt::format("train.epochs: must be at least 1, got {}", epochs_);
+    if (epochs_ < 1) return base::Error::InField("train.epochs", fmt::format("must be at least 1, got {}", epochs_));
     if (spec_.batch_per_rank < 1) {
-      return fmt::format("train.batch_per_rank: must be at least 1, got {}", spec_.batch_per_rank);
+      return base::Error::InField("train.batch_per_rank",
+                                  fmt::format("must be at least 1, got {}", spec_.batch_per_rank));
     }
     if (spec_.loss != "cross_entropy") {
-      return fmt::format("train.loss: unknown loss '{}' (known: cross_entropy)", spec_.loss);
+      return base::Error::InField("train.loss", fmt::format("unknown loss '{}' (known: cross_entropy)", spec_.loss));
     }
     auto built = model::Mlp::Create(spec_.model);
-    if (!built.mlp) return built.error->ToString();
+    if (!built.mlp) return built.error;
     model_ = std::move(built.mlp);
     auto made = MakeOptimizer(spec_.optimizer, model_->flat_params(), model_->flat_grads());
-    if (!made.optimizer) return made.error->ToString();
+    if (!made.optimizer) return made.error;
     optimizer_ = std::move(made.optimizer);
 
     // `threads` is what the rank may use; a step too small to split runs on
@@ -110,18 +117,22 @@ class Trainer {
     at::set_num_threads(StepThreads(spec_.batch_per_rank, threads_allowed_));
     // Batches are converted from the pixel bytes (BatchBuffer): no float copy of the train set.
     auto loaded = data::LoadIdxDataset(spec_.dataset, data::LoadOptions{model_->num_classes(), false});
-    if (!loaded.dataset) return RankPrefix() + loaded.error->ToString();
+    if (!loaded.dataset) return AtThisRank(*loaded.error);
     data_ = std::move(*loaded.dataset);
     if (data_.features != model_->input_size()) {
-      return fmt::format("train.model.layers: the input size is {} but the dataset's images have {} pixels",
-                         model_->input_size(), data_.features);
+      return base::Error::InField("train.model.layers",
+                                  fmt::format("the input size is {} but the dataset's images have {} pixels",
+                                              model_->input_size(), data_.features));
     }
     if (is_root()) {
       if (auto error = metrics_.Open(options_.metrics_path)) return error;
       if (!spec_.checkpoint.dir.empty()) {
         std::error_code ec;
         std::filesystem::create_directories(spec_.checkpoint.dir, ec);
-        if (ec) return fmt::format("{}: cannot create checkpoint directory: {}", spec_.checkpoint.dir, ec.message());
+        if (ec) {
+          return base::Error::InFile(spec_.checkpoint.dir,
+                                     fmt::format("cannot create checkpoint directory: {}", ec.message()));
+        }
       }
     }
     // Reused by every step: the batch is gathered into these, never allocated.
@@ -212,7 +223,7 @@ class Trainer {
 
   // Rank 0 writes; every rank then learns whether that worked, so a failed
   // write stops the whole job instead of leaving the others waiting.
-  std::optional<std::string> MaybeCheckpoint(int epoch) {
+  std::optional<base::Error> MaybeCheckpoint(int epoch) {
     const auto& ckpt = spec_.checkpoint;
     const bool last = epoch + 1 == epochs_;
     if (ckpt.dir.empty() || ckpt.every_epochs < 1 || ((epoch + 1) % ckpt.every_epochs != 0 && !last)) {
@@ -245,7 +256,7 @@ class Trainer {
     return data;
   }
 
-  std::optional<std::string> Resume() {
+  std::optional<base::Error> Resume() {
     RunIdentity run{comm_.world_size(), spec_.batch_per_rank, static_cast<int64_t>(spec_.seed), optimizer_->kind()};
     auto error = RestoreCheckpoint(spec_.checkpoint.dir, options_.resume, run, model_->flat_params(), *optimizer_,
                                    comm_, &resume_);
@@ -279,19 +290,20 @@ class Trainer {
     result.interrupted = true;
     const std::string& dir = spec_.checkpoint.dir;
     if (dir.empty()) {
-      result.error = fmt::format("stopped on request in epoch {} after step {}; no checkpoint directory is set, so "
-                                 "this progress is not saved",
-                                 epoch + 1, *stopped_after_);
+      result.error = base::Error(fmt::format("stopped on request in epoch {} after step {}; no checkpoint directory "
+                                             "is set, so this progress is not saved",
+                                             epoch + 1, *stopped_after_));
       return result;
     }
     CheckpointData state = StateAt(epoch, *stopped_after_, loss.item<double>());
     if (auto error = SaveCheckpoint(dir, state, comm_, options_.checkpoint_hooks)) {
       result.interrupted = false;
-      result.error = *error;
+      result.error = std::move(error);
       return result;
     }
-    result.error = fmt::format("stopped on request in epoch {} after step {}; checkpoint {} (continue with --resume)",
-                               epoch + 1, *stopped_after_, CheckpointPath(dir));
+    result.error = base::Error(fmt::format("stopped on request in epoch {} after step {}; checkpoint {} (continue "
+                                           "with --resume)",
+                                           epoch + 1, *stopped_after_, CheckpointPath(dir)));
     return result;
   }
 
@@ -351,18 +363,22 @@ class Trainer {
   double first_step_since_main_ = 0;   // and the time since main() (rendezvous, data, first step)
 };
 
-std::optional<std::string> CheckOptions(const TrainOptions& options) {
-  if (options.world_size < 1) return fmt::format("world size must be at least 1, got {}", options.world_size);
+std::optional<base::Error> CheckOptions(const TrainOptions& options) {
+  if (options.world_size < 1) {
+    return base::Error(fmt::format("world size must be at least 1, got {}", options.world_size));
+  }
   if (options.rank < 0 || options.rank >= options.world_size) {
-    return fmt::format("rank {} is outside the world of {} ranks", options.rank, options.world_size);
+    return base::Error(fmt::format("rank {} is outside the world of {} ranks", options.rank, options.world_size));
   }
   if (options.world_size > 1) {
-    if (!options.process_group) return fmt::format("a world of {} ranks needs a process group", options.world_size);
+    if (!options.process_group) {
+      return base::Error(fmt::format("a world of {} ranks needs a process group", options.world_size));
+    }
     if (options.process_group->getSize() != options.world_size ||
         options.process_group->getRank() != options.rank) {
-      return fmt::format("the process group is rank {} of {}, but training was asked for rank {} of {}",
-                         options.process_group->getRank(), options.process_group->getSize(), options.rank,
-                         options.world_size);
+      return base::Error(fmt::format("the process group is rank {} of {}, but training was asked for rank {} of {}",
+                                     options.process_group->getRank(), options.process_group->getSize(),
+                                     options.rank, options.world_size));
     }
   }
   return std::nullopt;
@@ -372,18 +388,21 @@ std::optional<std::string> CheckOptions(const TrainOptions& options) {
 
 TrainResult RunTraining(const plan::TrainSpec& spec, const TrainOptions& options) {
   if (auto error = CheckOptions(options)) return Failure(*error);
-  const std::string where = options.world_size > 1 ? fmt::format("rank {}: ", options.rank) : "";
+  // A library's exception, as the cause of the stop at this rank.
+  auto stopped = [&](std::string what) {
+    base::Location where;
+    if (options.world_size > 1) where = base::RankAt{options.rank};
+    TrainResult result = Failure(base::Error(where, "training stopped").CausedBy(base::Error(std::move(what))));
+    result.aborted = true;
+    return result;
+  };
   try {
     return Trainer(spec, options).Run();
   } catch (const c10::Error& e) {
     // Almost always a collective that failed: a peer died or timed out.
-    TrainResult result = Failure(fmt::format("{}training stopped: {}", where, e.what_without_backtrace()));
-    result.aborted = true;
-    return result;
+    return stopped(e.what_without_backtrace());
   } catch (const std::exception& e) {
-    TrainResult result = Failure(fmt::format("{}training stopped: {}", where, e.what()));
-    result.aborted = true;
-    return result;
+    return stopped(e.what());
   }
 }
 

@@ -10,9 +10,11 @@
 #include <atomic>
 #include <cstdint>
 #include <functional>
+#include <optional>
 #include <ostream>
 #include <string>
 
+#include "runtime/base/error.h"
 #include "runtime/collective/comm.h"
 #include "runtime/plan/plan.h"
 #include "runtime/train/checkpoint.h"
@@ -46,7 +48,7 @@ inline constexpr int64_t kStopCheckInterval = 16;
 
 struct TrainResult {
   bool ok = false;
-  std::string error;           // set when !ok: a readable message
+  std::optional<base::Error> error;  // set when !ok
   double test_accuracy = 0;
   double final_loss = 0;
   int epochs = 0;

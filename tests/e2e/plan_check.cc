@@ -38,7 +38,7 @@ int main(int argc, char** argv) {
   }
   const dml::plan::LoadResult result = dml::plan::LoadPlanFile(argv[1]);
   if (!result.plan) {
-    for (const dml::plan::PlanError& error : result.errors) std::cerr << error.ToString() << "\n";
+    for (const dml::base::Error& error : result.errors) std::cerr << error.Render() << "\n";
     return kExitBadPlan;
   }
   std::cout << ToJson(*result.plan).dump(2) << "\n";

@@ -114,7 +114,7 @@ std::string Compile(const std::string& text, diag::SourceManager& sources, diag:
     (void)driver::RenderPlanSummary(deployment);
     const std::string plan_text = emit::StandalonePlanYaml(deployment);  // as `dmlc build` writes it
     const plan::LoadResult reread = plan::ParsePlan(plan_text, "fuzz.plan.yaml");
-    if (!reread.plan) BrokenPromise("dmlc wrote a plan it cannot read back", reread.errors.front().ToString());
+    if (!reread.plan) BrokenPromise("dmlc wrote a plan it cannot read back", reread.errors.front().Render());
     if (HoldsNul(*reread.plan)) BrokenPromise("dmlc wrote a standalone plan that holds a param's hole", plan_text);
     out += heat.template_yaml + plan_text;
   }

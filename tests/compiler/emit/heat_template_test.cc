@@ -238,7 +238,7 @@ TEST(EmitTemplate, BootScriptsInstallWriteThePlanAndRunTheNode) {
   std::string node_plan = EmbeddedPlan(out.boot_scripts[1].second, "DML_PLAN_EOF");
   test_util::ReplaceAll(node_plan, plan::HeatParamToken("workers"), "7");
   const plan::LoadResult loaded = plan::ParsePlan(node_plan, "embedded");
-  ASSERT_TRUE(loaded.plan) << (loaded.errors.empty() ? "" : loaded.errors[0].ToString());
+  ASSERT_TRUE(loaded.plan) << (loaded.errors.empty() ? "" : loaded.errors[0].Render());
   EXPECT_EQ(loaded.plan->cluster.groups[1].count, 7);
 }
 

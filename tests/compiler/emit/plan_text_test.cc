@@ -65,7 +65,7 @@ TEST(EmitPlanText, TheEmbeddedPlanQuotesTokensAndTheStandalonePlanHasTheDefaults
   EXPECT_EQ(standalone.find(plan::kHeatTokenMark), std::string::npos) << standalone;
   EXPECT_FALSE(plan::HasParamHole(standalone)) << standalone;
   const plan::LoadResult loaded = plan::ParsePlan(standalone, "standalone.plan.yaml");
-  ASSERT_TRUE(loaded.plan) << loaded.errors.front().ToString();
+  ASSERT_TRUE(loaded.plan) << loaded.errors.front().Render();
   const plan::CommandSpec& cmd = *loaded.plan->command;
   EXPECT_EQ(cmd.repo, std::string("https://github.com/") + test_util::kOrgDefault + "/x.git");
   EXPECT_EQ(cmd.ref, test_util::kBranchDefault);

@@ -25,7 +25,7 @@ TEST(DataIdx, ReadsPlainAndGzipAlike) {
   WriteGzip(dir.File("packed"), bytes);  // no .gz suffix: detection is by magic bytes
   for (const char* name : {"plain", "packed"}) {
     IdxResult r = ReadIdxFile(dir.File(name), kIdxImagesMagic);
-    ASSERT_TRUE(r.array) << r.error->ToString();
+    ASSERT_TRUE(r.array) << r.error->Render();
     EXPECT_EQ(r.array->dims, (std::vector<int64_t>{3, 2, 2}));
     EXPECT_EQ(r.array->data, kPixels);
   }
@@ -34,7 +34,7 @@ TEST(DataIdx, ReadsPlainAndGzipAlike) {
 TEST(DataIdx, MissingFileIsNamed) {
   IdxResult r = ReadIdxFile("/nonexistent/dml/train-images", kIdxImagesMagic);
   ASSERT_FALSE(r.array);
-  EXPECT_EQ(r.error->ToString(), "/nonexistent/dml/train-images: file not found");
+  EXPECT_EQ(r.error->Render(), "/nonexistent/dml/train-images: file not found");
 }
 
 TEST(DataIdx, WrongMagicSaysWhatWasExpected) {
@@ -42,9 +42,9 @@ TEST(DataIdx, WrongMagicSaysWhatWasExpected) {
   WriteGzip(dir.File("labels.gz"), IdxBytes(kIdxLabelsMagic, {3}, {0, 1, 2}));
   IdxResult r = ReadIdxFile(dir.File("labels.gz"), kIdxImagesMagic);
   ASSERT_FALSE(r.array);
-  EXPECT_EQ(r.error->file, dir.File("labels.gz"));
-  EXPECT_NE(r.error->message.find("wrong magic number 0x00000801: expected 0x00000803"), std::string::npos)
-      << r.error->message;
+  EXPECT_EQ(r.error->Where(), dir.File("labels.gz"));
+  EXPECT_NE(r.error->message().find("wrong magic number 0x00000801: expected 0x00000803"), std::string::npos)
+      << r.error->message();
 }
 
 TEST(DataIdx, TruncatedPayloadPlainAndGzip) {
@@ -56,9 +56,9 @@ TEST(DataIdx, TruncatedPayloadPlainAndGzip) {
   for (const char* name : {"plain", "packed"}) {
     IdxResult r = ReadIdxFile(dir.File(name), kIdxImagesMagic);
     ASSERT_FALSE(r.array) << name;
-    EXPECT_NE(r.error->message.find("truncated"), std::string::npos) << r.error->message;
-    EXPECT_NE(r.error->message.find("3 items (12 bytes of data) but only 7 bytes"), std::string::npos)
-        << r.error->message;
+    EXPECT_NE(r.error->message().find("truncated"), std::string::npos) << r.error->message();
+    EXPECT_NE(r.error->message().find("3 items (12 bytes of data) but only 7 bytes"), std::string::npos)
+        << r.error->message();
   }
 }
 
@@ -67,8 +67,8 @@ TEST(DataIdx, TruncatedHeader) {
   WritePlain(dir.File("short"), {0x00, 0x00, 0x08, 0x03, 0x00, 0x00});
   IdxResult r = ReadIdxFile(dir.File("short"), kIdxImagesMagic);
   ASSERT_FALSE(r.array);
-  EXPECT_NE(r.error->message.find("truncated: the file ends inside the header"), std::string::npos)
-      << r.error->message;
+  EXPECT_NE(r.error->message().find("truncated: the file ends inside the header"), std::string::npos)
+      << r.error->message();
 }
 
 TEST(DataIdx, CutGzipStream) {
@@ -82,7 +82,7 @@ TEST(DataIdx, CutGzipStream) {
   WritePlain(dir.File("cut.gz"), gz);
   IdxResult r = ReadIdxFile(dir.File("cut.gz"), kIdxImagesMagic);
   ASSERT_FALSE(r.array);
-  EXPECT_NE(r.error->message.find("gzip stream is cut short"), std::string::npos) << r.error->message;
+  EXPECT_NE(r.error->message().find("gzip stream is cut short"), std::string::npos) << r.error->message();
 }
 
 TEST(DataIdx, CorruptGzipData) {
@@ -91,8 +91,8 @@ TEST(DataIdx, CorruptGzipData) {
   WritePlain(dir.File("bad.gz"), {0x1f, 0x8b, 0x63, 0x00, 0x11, 0x22, 0x33, 0x44, 0x55, 0x66, 0x77, 0x88});
   IdxResult r = ReadIdxFile(dir.File("bad.gz"), kIdxImagesMagic);
   ASSERT_FALSE(r.array);
-  EXPECT_EQ(r.error->file, dir.File("bad.gz"));
-  EXPECT_NE(r.error->message.find("corrupt gzip data"), std::string::npos) << r.error->message;
+  EXPECT_EQ(r.error->Where(), dir.File("bad.gz"));
+  EXPECT_NE(r.error->message().find("corrupt gzip data"), std::string::npos) << r.error->message();
 }
 
 TEST(DataIdx, TrailingBytesAreRejected) {
@@ -102,7 +102,7 @@ TEST(DataIdx, TrailingBytesAreRejected) {
   WritePlain(dir.File("labels"), bytes);
   IdxResult r = ReadIdxFile(dir.File("labels"), kIdxLabelsMagic);
   ASSERT_FALSE(r.array);
-  EXPECT_NE(r.error->message.find("unexpected data after the 2 items"), std::string::npos) << r.error->message;
+  EXPECT_NE(r.error->message().find("unexpected data after the 2 items"), std::string::npos) << r.error->message();
 }
 
 TEST(DataIdx, NonByteElementTypeIsRejected) {
@@ -110,7 +110,7 @@ TEST(DataIdx, NonByteElementTypeIsRejected) {
   WritePlain(dir.File("floats"), IdxBytes(0x00000d01, {1}, {0, 0, 0, 0}));
   IdxResult r = ReadIdxFile(dir.File("floats"), 0x00000d01);
   ASSERT_FALSE(r.array);
-  EXPECT_NE(r.error->message.find("unsupported IDX element type 0x0d"), std::string::npos) << r.error->message;
+  EXPECT_NE(r.error->message().find("unsupported IDX element type 0x0d"), std::string::npos) << r.error->message();
 }
 
 // A dataset whose files the test then breaks one at a time.
@@ -119,7 +119,7 @@ class DataDataset : public ::testing::Test {
   DataDataset() : dir_("dataset") { spec_ = testing::WriteBandDataset(dir_.path(), 40, 12, 8, 4, false); }
   std::string Error() {
     DatasetResult r = LoadIdxDataset(spec_);
-    return r.dataset ? "" : r.error->ToString();
+    return r.dataset ? "" : r.error->Render();
   }
   TempDir dir_;
   plan::Dataset spec_;
@@ -127,7 +127,7 @@ class DataDataset : public ::testing::Test {
 
 TEST_F(DataDataset, LoadsAndNormalizesWithTrainStatistics) {
   DatasetResult r = LoadIdxDataset(spec_);
-  ASSERT_TRUE(r.dataset) << r.error->ToString();
+  ASSERT_TRUE(r.dataset) << r.error->Render();
   const IdxDataset& d = *r.dataset;
   EXPECT_EQ(d.features, 64);
   EXPECT_EQ(d.train.images.sizes(), (std::vector<int64_t>{40, 64}));

@@ -33,10 +33,9 @@ class DistHealth : public ::testing::Test {
     options.rank_locations = {"node 0", "node 1", "node 2"};
     options.silence_limit = kSilence;
     options.on_failure = [](const std::string&) {};  // tests read AwaitVerdict instead
-    std::string error;
-    auto monitor = HealthMonitor::Start(options, &error);
-    EXPECT_TRUE(monitor) << error;
-    return monitor;
+    auto monitor = HealthMonitor::Start(options);
+    EXPECT_TRUE(monitor) << base::Render(monitor.error());
+    return monitor ? std::move(*monitor) : nullptr;
   }
 
   uint16_t port_ = 0;
@@ -94,8 +93,9 @@ TEST_F(DistHealth, UnreachableStoreIsAStartError) {
   options.rank = 1;
   options.world_size = 2;
   options.silence_limit = kSilence;
-  std::string error;
-  EXPECT_FALSE(HealthMonitor::Start(options, &error));
+  auto monitor = HealthMonitor::Start(options);
+  EXPECT_FALSE(monitor);
+  const std::string error = base::Render(monitor.error());
   EXPECT_NE(error.find("127.0.0.1:" + std::to_string(port_)), std::string::npos) << error;
 }
 

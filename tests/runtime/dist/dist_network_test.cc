@@ -9,7 +9,7 @@ namespace {
 
 TEST(DistCidr, ParsesBlockAndTestsMembership) {
   CidrParse parsed = ParseCidr("10.8.1.0/24");
-  ASSERT_TRUE(parsed.cidr) << parsed.error;
+  ASSERT_TRUE(parsed.cidr) << base::Render(parsed.error);
   EXPECT_EQ(parsed.cidr->prefix_length, 24);
   EXPECT_EQ(parsed.cidr->ToString(), "10.8.1.0/24");
   EXPECT_TRUE(parsed.cidr->Contains(*ParseIpv4("10.8.1.250")));
@@ -20,10 +20,10 @@ TEST(DistCidr, ParsesBlockAndTestsMembership) {
 
 TEST(DistCidr, EdgePrefixes) {
   CidrParse all = ParseCidr("0.0.0.0/0");
-  ASSERT_TRUE(all.cidr) << all.error;
+  ASSERT_TRUE(all.cidr) << base::Render(all.error);
   EXPECT_TRUE(all.cidr->Contains(*ParseIpv4("203.0.113.9")));
   CidrParse host = ParseCidr("192.168.1.7/32");
-  ASSERT_TRUE(host.cidr) << host.error;
+  ASSERT_TRUE(host.cidr) << base::Render(host.error);
   EXPECT_TRUE(host.cidr->Contains(*ParseIpv4("192.168.1.7")));
   EXPECT_FALSE(host.cidr->Contains(*ParseIpv4("192.168.1.6")));
 }
@@ -33,14 +33,15 @@ TEST(DistCidr, RejectsMalformedText) {
                           "a.b.c.d/8", "10.8.1.0/24x", "", "10.8.1.0/-1"}) {
     CidrParse parsed = ParseCidr(bad);
     EXPECT_FALSE(parsed.cidr) << bad;
-    EXPECT_NE(parsed.error.find(std::string("'") + bad + "'"), std::string::npos) << parsed.error;
+    EXPECT_NE(base::Render(parsed.error).find(std::string("'") + bad + "'"), std::string::npos)
+        << base::Render(parsed.error);
   }
 }
 
 TEST(DistCidr, HostBitsSuggestTheBlock) {
   CidrParse parsed = ParseCidr("10.8.1.7/24");
   EXPECT_FALSE(parsed.cidr);
-  EXPECT_NE(parsed.error.find("10.8.1.0/24"), std::string::npos) << parsed.error;
+  EXPECT_NE(base::Render(parsed.error).find("10.8.1.0/24"), std::string::npos) << base::Render(parsed.error);
 }
 
 TEST(DistIpv4, StrictDottedQuad) {
@@ -54,7 +55,7 @@ TEST(DistIpv4, StrictDottedQuad) {
 
 TEST(DistInterface, FindsLoopbackOnThisMachine) {
   InterfaceChoice choice = SelectInterface(kLoopbackSubnet);
-  ASSERT_TRUE(choice.ok) << choice.error;
+  ASSERT_TRUE(choice.ok()) << base::Render(choice.error);
   EXPECT_EQ(choice.interface.name, "lo");
   EXPECT_EQ(choice.interface.address.rfind("127.", 0), 0u) << choice.interface.address;
 }
@@ -62,24 +63,24 @@ TEST(DistInterface, FindsLoopbackOnThisMachine) {
 TEST(DistInterface, SubnetWithoutInterfaceListsWhatWasSeen) {
   // 203.0.113.0/24 is TEST-NET-3: documentation only, never configured.
   InterfaceChoice choice = SelectInterface("203.0.113.0/24");
-  ASSERT_FALSE(choice.ok);
-  EXPECT_NE(choice.error.find("203.0.113.0/24"), std::string::npos) << choice.error;
-  EXPECT_NE(choice.error.find("lo 127.0.0.1"), std::string::npos) << choice.error;
+  ASSERT_FALSE(choice.ok());
+  EXPECT_NE(base::Render(choice.error).find("203.0.113.0/24"), std::string::npos) << base::Render(choice.error);
+  EXPECT_NE(base::Render(choice.error).find("lo 127.0.0.1"), std::string::npos) << base::Render(choice.error);
 }
 
 TEST(DistInterface, PicksTheNicInsideTheSubnetWhateverItsName) {
   std::vector<NetworkInterface> seen = {
       {"lo", "127.0.0.1"}, {"docker0", "172.17.0.1"}, {"enp1s0", "10.8.1.12"}};
   InterfaceChoice choice = SelectInterfaceFrom("10.8.1.0/24", seen);
-  ASSERT_TRUE(choice.ok) << choice.error;
+  ASSERT_TRUE(choice.ok()) << base::Render(choice.error);
   EXPECT_EQ(choice.interface.name, "enp1s0");
   EXPECT_EQ(choice.interface.address, "10.8.1.12");
 }
 
 TEST(DistInterface, BadSubnetTextIsAnError) {
   InterfaceChoice choice = SelectInterfaceFrom("10.8.1.0", {{"lo", "127.0.0.1"}});
-  ASSERT_FALSE(choice.ok);
-  EXPECT_NE(choice.error.find("not a CIDR block"), std::string::npos) << choice.error;
+  ASSERT_FALSE(choice.ok());
+  EXPECT_NE(base::Render(choice.error).find("not a CIDR block"), std::string::npos) << base::Render(choice.error);
 }
 
 }  // namespace

@@ -68,7 +68,7 @@ TEST(DistRendezvous, ThreeRanksAllreduce) {
     threads.emplace_back([&, rank] {
       World world = JoinWorld(LocalWorld(port, rank, kWorld, kJoinTimeout));
       if (!world.ok()) {
-        errors[rank] = world.error;
+        errors[rank] = base::Render(world.error);
         return;
       }
       EXPECT_EQ(world.process_group->getRank(), rank);
@@ -92,18 +92,18 @@ TEST(DistRendezvous, PortInUseIsNamed) {
   ASSERT_NE(holder.port(), 0);
   RendezvousResult result = JoinRendezvous(LocalWorld(holder.port(), 0, 2, kShortTimeout).rendezvous);
   ASSERT_FALSE(result.ok());
-  EXPECT_NE(result.error.find("port " + std::to_string(holder.port()) + " is already in use"),
+  EXPECT_NE(base::Render(result.error).find("port " + std::to_string(holder.port()) + " is already in use"),
             std::string::npos)
-      << result.error;
+      << base::Render(result.error);
 }
 
 TEST(DistRendezvous, UnreachableMasterNamesAddressAndPort) {
   uint16_t port = PickFreePort();  // nobody listens here
   RendezvousResult result = JoinRendezvous(LocalWorld(port, 1, 2, kShortTimeout).rendezvous);
   ASSERT_FALSE(result.ok());
-  EXPECT_NE(result.error.find("127.0.0.1:" + std::to_string(port)), std::string::npos)
-      << result.error;
-  EXPECT_NE(result.error.find("rank 1"), std::string::npos) << result.error;
+  EXPECT_NE(base::Render(result.error).find("127.0.0.1:" + std::to_string(port)), std::string::npos)
+      << base::Render(result.error);
+  EXPECT_NE(base::Render(result.error).find("rank 1"), std::string::npos) << base::Render(result.error);
 }
 
 TEST(DistRendezvous, MissingRanksAreNamedAtTheTimeout) {
@@ -112,20 +112,20 @@ TEST(DistRendezvous, MissingRanksAreNamedAtTheTimeout) {
   options.expected_locations = {"node 0", "node 1", "node 2"};
   RendezvousResult result = JoinRendezvous(options);
   ASSERT_FALSE(result.ok());
-  EXPECT_NE(result.error.find("rank 1 (node 1), rank 2 (node 2) never joined"),
+  EXPECT_NE(base::Render(result.error).find("rank 1 (node 1), rank 2 (node 2) never joined"),
             std::string::npos)
-      << result.error;
+      << base::Render(result.error);
 }
 
 TEST(DistProcessGroup, UnknownInterfaceIsNamed) {
   uint16_t port = PickFreePort();
   RendezvousResult store = JoinRendezvous(LocalWorld(port, 0, 1, kJoinTimeout).rendezvous);
-  ASSERT_TRUE(store.ok()) << store.error;
+  ASSERT_TRUE(store.ok()) << base::Render(store.error);
   ProcessGroupOptions options;
   options.interface = "nosuchnic0";
   ProcessGroupResult group = MakeGlooProcessGroup(store.store, options);
   ASSERT_FALSE(group.ok());
-  EXPECT_NE(group.error.find("'nosuchnic0'"), std::string::npos) << group.error;
+  EXPECT_NE(base::Render(group.error).find("'nosuchnic0'"), std::string::npos) << base::Render(group.error);
 }
 
 }  // namespace

@@ -32,8 +32,8 @@ TEST(LaunchSupervisor, AllSucceedAndOutputIsRelayedWithPrefixes) {
   zero.stderr_prefix = "[rank 0] ";
   one.stdout_prefix = one.stderr_prefix = "[rank 1] ";
   Captured captured = SuperviseCaptured({zero, one}, dir);
-  EXPECT_TRUE(captured.result.ok) << captured.result.error;
-  EXPECT_EQ(captured.result.error, "");
+  EXPECT_TRUE(captured.result.ok) << base::Render(captured.result.error);
+  EXPECT_EQ(base::Render(captured.result.error), "");
   EXPECT_NE(captured.out.find("epoch 1\n"), std::string::npos) << captured.out;
   EXPECT_NE(captured.out.find("[rank 1] a\n[rank 1] b\n"), std::string::npos) << captured.out;
   EXPECT_EQ(captured.err, "[rank 0] oops\n");
@@ -44,9 +44,10 @@ TEST(LaunchSupervisor, OneFailureStopsTheOthers) {
   Captured captured = SuperviseCaptured(
       {Shell("rank 0", kSleepLong), Shell("rank 1", "sleep 0.2; exit 3")}, dir);
   ASSERT_FALSE(captured.result.ok);
-  EXPECT_NE(captured.result.error.find("rank 1"), std::string::npos) << captured.result.error;
-  EXPECT_NE(captured.result.error.find("exited with status 3"), std::string::npos)
-      << captured.result.error;
+  EXPECT_NE(base::Render(captured.result.error).find("rank 1"), std::string::npos)
+      << base::Render(captured.result.error);
+  EXPECT_NE(base::Render(captured.result.error).find("exited with status 3"), std::string::npos)
+      << base::Render(captured.result.error);
   const ChildOutcome& survivor = captured.result.children.at(0);
   EXPECT_TRUE(survivor.stopped_by_supervisor);
   EXPECT_FALSE(survivor.exited);
@@ -58,9 +59,10 @@ TEST(LaunchSupervisor, KilledChildIsReportedWithItsSignal) {
   Captured captured =
       SuperviseCaptured({Shell("rank 0", kSleepLong), Shell("rank 2", "kill -KILL $$")}, dir);
   ASSERT_FALSE(captured.result.ok);
-  EXPECT_NE(captured.result.error.find("rank 2"), std::string::npos) << captured.result.error;
-  EXPECT_NE(captured.result.error.find("killed by signal 9"), std::string::npos)
-      << captured.result.error;
+  EXPECT_NE(base::Render(captured.result.error).find("rank 2"), std::string::npos)
+      << base::Render(captured.result.error);
+  EXPECT_NE(base::Render(captured.result.error).find("killed by signal 9"), std::string::npos)
+      << base::Render(captured.result.error);
 }
 
 TEST(LaunchSupervisor, ChildIgnoringSigtermGetsSigkillAfterGrace) {
@@ -80,7 +82,8 @@ TEST(LaunchSupervisor, SigtermToSupervisorStopsChildren) {
   Captured captured =
       SuperviseCaptured({Shell("rank 0", std::string("kill -TERM $PPID; ") + kSleepLong)}, dir);
   ASSERT_FALSE(captured.result.ok);
-  EXPECT_NE(captured.result.error.find("stopped by"), std::string::npos) << captured.result.error;
+  EXPECT_NE(base::Render(captured.result.error).find("stopped by"), std::string::npos)
+      << base::Render(captured.result.error);
   EXPECT_TRUE(captured.result.children.at(0).stopped_by_supervisor);
 }
 
@@ -90,7 +93,8 @@ TEST(LaunchSupervisor, DeadlineStopsTheJob) {
   options.deadline = std::chrono::milliseconds(300);
   Captured captured = SuperviseCaptured({Shell("rank 0", kSleepLong)}, dir, options);
   ASSERT_FALSE(captured.result.ok);
-  EXPECT_NE(captured.result.error.find("time limit"), std::string::npos) << captured.result.error;
+  EXPECT_NE(base::Render(captured.result.error).find("time limit"), std::string::npos)
+      << base::Render(captured.result.error);
 }
 
 TEST(LaunchSupervisor, MissingProgramIsAStartError) {
@@ -100,8 +104,8 @@ TEST(LaunchSupervisor, MissingProgramIsAStartError) {
   missing.argv = {"dml-no-such-program"};
   Captured captured = SuperviseCaptured({Shell("rank 0", kSleepLong), missing}, dir);
   ASSERT_FALSE(captured.result.ok);
-  EXPECT_NE(captured.result.error.find("cannot start rank 1"), std::string::npos)
-      << captured.result.error;
+  EXPECT_NE(base::Render(captured.result.error).find("cannot start rank 1"), std::string::npos)
+      << base::Render(captured.result.error);
   EXPECT_TRUE(captured.result.children.at(0).stopped_by_supervisor);
 }
 
@@ -111,8 +115,8 @@ TEST(LaunchSupervisor, BadWorkingDirectoryIsAStartError) {
   child.working_dir = dir.File("does-not-exist");
   Captured captured = SuperviseCaptured({child}, dir);
   ASSERT_FALSE(captured.result.ok);
-  EXPECT_NE(captured.result.error.find("No such file or directory"), std::string::npos)
-      << captured.result.error;
+  EXPECT_NE(base::Render(captured.result.error).find("No such file or directory"), std::string::npos)
+      << base::Render(captured.result.error);
 }
 
 TEST(LaunchSupervisor, EnvironmentAndWorkingDirectoryReachTheChild) {
@@ -122,7 +126,7 @@ TEST(LaunchSupervisor, EnvironmentAndWorkingDirectoryReachTheChild) {
   child.env = {{"DML_TEST_VALUE", "$(touch injected); `x`"}};
   child.working_dir = dir.path();
   Captured captured = SuperviseCaptured({child}, dir);
-  ASSERT_TRUE(captured.result.ok) << captured.result.error;
+  ASSERT_TRUE(captured.result.ok) << base::Render(captured.result.error);
   EXPECT_EQ(captured.out, "$(touch injected); `x`\n" + dir.path() + "\n");
 }
 

@@ -15,7 +15,7 @@ plan::Model Spec(std::vector<int64_t> layers = {784, 100, 10}, std::string activ
 
 std::unique_ptr<Mlp> Make(const plan::Model& spec) {
   MlpResult r = Mlp::Create(spec);
-  EXPECT_TRUE(r.mlp) << (r.error ? r.error->ToString() : "");
+  EXPECT_TRUE(r.mlp) << (r.error ? r.error->Render() : "");
   return std::move(r.mlp);
 }
 
@@ -94,20 +94,20 @@ TEST(ModelMlp, UnknownKindNamesTheField) {
   spec.kind = "cnn";
   MlpResult r = Mlp::Create(spec);
   ASSERT_FALSE(r.mlp);
-  EXPECT_EQ(r.error->ToString(), "train.model.kind: unknown model kind 'cnn' (known: mlp)");
+  EXPECT_EQ(r.error->Render(), "train.model.kind: unknown model kind 'cnn' (known: mlp)");
 }
 
 TEST(ModelMlp, UnknownActivationNamesTheField) {
   MlpResult r = Mlp::Create(Spec({784, 10}, "swish"));
   ASSERT_FALSE(r.mlp);
-  EXPECT_EQ(r.error->field, "train.model.activation");
+  EXPECT_EQ(r.error->Where(), "train.model.activation");
 }
 
 TEST(ModelMlp, BadLayerSizes) {
-  EXPECT_EQ(Mlp::Create(Spec({784})).error->field, "train.model.layers");
+  EXPECT_EQ(Mlp::Create(Spec({784})).error->Where(), "train.model.layers");
   MlpResult r = Mlp::Create(Spec({784, 0, 10}));
   ASSERT_FALSE(r.mlp);
-  EXPECT_EQ(r.error->ToString(), "train.model.layers: size 0 at position 1 must be positive");
+  EXPECT_EQ(r.error->Render(), "train.model.layers: size 0 at position 1 must be positive");
 }
 
 }  // namespace

@@ -166,7 +166,7 @@ TEST(PlanTest, OtherVersionIsOneClearError) {
   LoadResult r = ParsePlan(text, "old.plan.yaml");
   ASSERT_FALSE(r.plan);
   ASSERT_EQ(r.errors.size(), 1u) << Errors(r);
-  EXPECT_EQ(r.errors[0].ToString().rfind("old.plan.yaml: dml_plan: plan version 2 is not supported", 0), 0u)
+  EXPECT_EQ(r.errors[0].Render().rfind("old.plan.yaml: dml_plan: plan version 2 is not supported", 0), 0u)
       << Errors(r);
 }
 
@@ -225,7 +225,7 @@ TEST(PlanTest, BrokenYamlAndMissingFileAreErrorsNotCrashes) {
   EXPECT_FALSE(ParsePlan("- 1\n- 2\n", "list.yaml").plan);
   LoadResult missing = LoadPlanFile("/nonexistent/dir/x.plan.yaml");
   ASSERT_FALSE(missing.plan);
-  EXPECT_EQ(missing.errors[0].ToString(), "/nonexistent/dir/x.plan.yaml: cannot read the plan file");
+  EXPECT_EQ(missing.errors[0].Render(), "/nonexistent/dir/x.plan.yaml: cannot read the plan file");
 }
 
 }  // namespace

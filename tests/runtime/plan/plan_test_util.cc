@@ -29,7 +29,7 @@ Plan SamplePlan() {
 
 std::string Errors(const LoadResult& r) {
   std::string all;
-  for (const PlanError& e : r.errors) all += e.ToString() + "\n";
+  for (const base::Error& e : r.errors) all += e.Render() + "\n";
   return all;
 }
 

@@ -91,9 +91,10 @@ TEST(PlanTextFields, EveryCommandFieldIsChecked) {
   Plan p = SampleCommandPlan();
   // A NUL cannot go through YAML as dmlc writes it: Validate on its own.
   p.command->args.push_back(std::string("a\0b", 3));
-  const std::vector<PlanError> errors = Validate(p, "p.yaml");
+  const std::vector<base::Error> errors = Validate(p, "p.yaml");
   ASSERT_EQ(errors.size(), 1u);
-  EXPECT_EQ(errors[0].ToString(), "p.yaml: command.args[2]: 'a\\x00b' holds a NUL byte, which no program argument can hold");
+  EXPECT_EQ(errors[0].Render(),
+            "p.yaml: command.args[2]: 'a\\x00b' holds a NUL byte, which no program argument can hold");
 }
 
 TEST(PlanTextFields, EveryTrainFieldIsChecked) {

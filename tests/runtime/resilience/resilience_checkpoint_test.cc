@@ -30,7 +30,7 @@ constexpr int kTrainSize = 600;
 constexpr int kEpochs = 4;
 
 struct Checkpoint {
-  std::optional<std::string> error;
+  std::optional<base::Error> error;
   train::CheckpointData data;
 };
 
@@ -78,7 +78,7 @@ struct Job {
   }
   torch::Tensor FinalParams(const std::string& name) {
     Checkpoint ckpt = Load(*plan.train, train::CheckpointPath(CheckpointDir(name)));
-    EXPECT_FALSE(ckpt.error) << *ckpt.error;
+    EXPECT_FALSE(ckpt.error) << ckpt.error->Render();
     EXPECT_EQ(ckpt.data.epoch, kEpochs);
     return ckpt.data.params.clone();
   }
@@ -103,7 +103,7 @@ TEST(ResilienceCheckpoint, SigtermMidEpochSavesACheckpointAndResumeMatchesAnUnin
     EXPECT_NE(run.Log().find("continue with --resume"), std::string::npos) << run.Log();
   }
   Checkpoint saved = Load(*job.plan.train, train::CheckpointPath(job.CheckpointDir("stopped")));
-  ASSERT_FALSE(saved.error) << *saved.error;
+  ASSERT_FALSE(saved.error) << saved.error->Render();
   EXPECT_LT(saved.data.epoch, kEpochs);
   EXPECT_GT(saved.data.step_in_epoch, 0) << "the stop should land mid-epoch";
   EXPECT_EQ(saved.data.world_size, 2);
@@ -149,7 +149,7 @@ TEST(ResilienceCheckpoint, KillDuringACheckpointWriteKeepsThePreviousOne) {
   ASSERT_EQ(torn.size(), 1u) << "expected the killed writer's temporary file";
   EXPECT_TRUE(Load(*job.plan.train, torn[0]).error) << "a torn file must not load";
   Checkpoint previous = Load(*job.plan.train, train::CheckpointPath(dir));
-  ASSERT_FALSE(previous.error) << *previous.error;
+  ASSERT_FALSE(previous.error) << previous.error->Render();
   EXPECT_EQ(previous.data.epoch, 1);
 
   ASSERT_EQ(job.Run("torn", {"--resume"}), 0) << job.last_log;

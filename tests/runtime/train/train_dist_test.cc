@@ -134,7 +134,7 @@ TEST(TrainDistributed, TwoRanksTrainToTheSameHighAccuracy) {
     results[rank] = RunTraining(spec, options);
   });
   for (const TrainResult& r : results) {
-    ASSERT_TRUE(r.ok) << r.error;
+    ASSERT_TRUE(r.ok) << base::Render(r.error);
     EXPECT_GE(r.test_accuracy, 0.95);
     EXPECT_EQ(r.epochs, 2);
   }
@@ -160,10 +160,11 @@ TEST(TrainDistributed, ARankThatCannotLoadDataStopsEveryRank) {
   });
   ASSERT_FALSE(results[0].ok);
   ASSERT_FALSE(results[1].ok);
-  EXPECT_EQ(results[0].error, "rank 0: stopped: another rank failed during set-up");
-  EXPECT_NE(results[1].error.find("rank 1: " + dir.File("missing") + "/train-images-idx3-ubyte.gz: file not found"),
+  EXPECT_EQ(base::Render(results[0].error), "rank 0: stopped: another rank failed during set-up");
+  EXPECT_NE(base::Render(results[1].error)
+                .find("rank 1: " + dir.File("missing") + "/train-images-idx3-ubyte.gz: file not found"),
             std::string::npos)
-      << results[1].error;
+      << base::Render(results[1].error);
 }
 
 }  // namespace

@@ -18,7 +18,7 @@ void ExpectSameAsTorch(const plan::Optimizer& spec, const TorchOptions& options)
   torch::Tensor ref = flat.clone().requires_grad_(true);
   TorchOptimizer reference({ref}, options);
   OptimizerResult made = MakeOptimizer(spec, flat, grads);
-  ASSERT_TRUE(made.optimizer) << made.error->ToString();
+  ASSERT_TRUE(made.optimizer) << made.error->Render();
   for (int i = 0; i < kSteps; ++i) {
     torch::Tensor g = torch::randn({50});
     grads.copy_(g);
@@ -109,7 +109,7 @@ TEST(TrainOptimizer, UnknownKindNamesTheField) {
   spec.kind = "lbfgs";
   OptimizerResult r = MakeOptimizer(spec, torch::zeros({3}), torch::zeros({3}));
   ASSERT_FALSE(r.optimizer);
-  EXPECT_EQ(r.error->ToString(), "train.optimizer.kind: unknown optimizer 'lbfgs' (known: adam, sgd)");
+  EXPECT_EQ(r.error->Render(), "train.optimizer.kind: unknown optimizer 'lbfgs' (known: adam, sgd)");
 }
 
 TEST(TrainOptimizer, NonPositiveLearningRate) {
@@ -117,7 +117,7 @@ TEST(TrainOptimizer, NonPositiveLearningRate) {
   spec.lr = 0;
   OptimizerResult r = MakeOptimizer(spec, torch::zeros({3}), torch::zeros({3}));
   ASSERT_FALSE(r.optimizer);
-  EXPECT_EQ(r.error->field, "train.optimizer.lr");
+  EXPECT_EQ(r.error->Where(), "train.optimizer.lr");
 }
 
 }  // namespace

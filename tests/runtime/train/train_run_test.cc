@@ -46,7 +46,7 @@ TEST(TrainRun, LearnsSyntheticDataAndReports) {
   options.metrics_path = dir.File("metrics.jsonl");
   options.log = &log;
   TrainResult r = RunTraining(spec, options);
-  ASSERT_TRUE(r.ok) << r.error;
+  ASSERT_TRUE(r.ok) << base::Render(r.error);
   EXPECT_GE(r.test_accuracy, 0.95);
   EXPECT_EQ(r.epochs, 2);
   EXPECT_GT(r.samples_per_second, 0);
@@ -75,7 +75,7 @@ TEST(TrainRun, EpochsOverrideAndSgd) {
   TrainOptions options;
   options.epochs_override = 1;
   TrainResult r = RunTraining(spec, options);
-  ASSERT_TRUE(r.ok) << r.error;
+  ASSERT_TRUE(r.ok) << base::Render(r.error);
   EXPECT_EQ(r.epochs, 1);
   EXPECT_GE(r.test_accuracy, 0.9);
 }
@@ -100,7 +100,7 @@ TEST(TrainRun, CheckpointHoldsTheTrainedModel) {
   spec.checkpoint.dir = dir.File("ckpt/nested");
   spec.checkpoint.every_epochs = 1;
   TrainResult r = RunTraining(spec, {});
-  ASSERT_TRUE(r.ok) << r.error;
+  ASSERT_TRUE(r.ok) << base::Render(r.error);
 
   auto mlp = std::move(model::Mlp::Create(spec.model).mlp);
   auto opt = std::move(MakeOptimizer(spec.optimizer, mlp->flat_params(), mlp->flat_grads()).optimizer);
@@ -108,7 +108,7 @@ TEST(TrainRun, CheckpointHoldsTheTrainedModel) {
   data.params = mlp->flat_params();
   data.optimizer_state = opt->State();
   auto error = ReadCheckpoint(CheckpointPath(spec.checkpoint.dir), &data);
-  ASSERT_FALSE(error) << *error;
+  ASSERT_FALSE(error) << error->Render();
   EXPECT_EQ(data.epoch, 2);
   EXPECT_EQ(data.optimizer_kind, "adam");
   EXPECT_EQ(data.optimizer_steps, 2 * 32);  // 1000 samples / batch 32 = 32 steps per epoch
@@ -134,11 +134,12 @@ TEST(TrainRun, CheckpointOfAnotherShapeIsRejected) {
   big.params = torch::zeros({7});
   auto error = ReadCheckpoint(CheckpointPath(dir.path()), &big);
   ASSERT_TRUE(error);
-  EXPECT_NE(error->find("'model.params' has 5 elements but this model needs 7"), std::string::npos) << *error;
+  EXPECT_NE(error->Render().find("'model.params' has 5 elements but this model needs 7"), std::string::npos)
+      << error->Render();
   std::ofstream(dir.File("junk.pt")) << "not a checkpoint";
   error = ReadCheckpoint(dir.File("junk.pt"), &big);
   ASSERT_TRUE(error);
-  EXPECT_NE(error->find("not a readable checkpoint"), std::string::npos) << *error;
+  EXPECT_NE(error->Render().find("not a readable checkpoint"), std::string::npos) << error->Render();
 }
 
 // Each broken spec comes back as an error naming the field, never a throw.
@@ -164,7 +165,8 @@ TEST(TrainRun, BadSpecsAreErrorValues) {
     c.breaks(spec);
     TrainResult r = RunTraining(spec, {});
     EXPECT_FALSE(r.ok);
-    EXPECT_NE(r.error.find(c.expected), std::string::npos) << "got: " << r.error << "\nwanted: " << c.expected;
+    EXPECT_NE(base::Render(r.error).find(c.expected), std::string::npos)
+        << "got: " << base::Render(r.error) << "\nwanted: " << c.expected;
   }
 }
 
@@ -173,12 +175,12 @@ TEST(TrainRun, BadOptionsAreErrorValues) {
   plan::TrainSpec spec = BandSpec(dir.path());
   TrainOptions options;
   options.world_size = 2;  // but no process group
-  EXPECT_EQ(RunTraining(spec, options).error, "a world of 2 ranks needs a process group");
+  EXPECT_EQ(base::Render(RunTraining(spec, options).error), "a world of 2 ranks needs a process group");
   options.world_size = 1;
   options.metrics_path = dir.File("no/such/dir/metrics.jsonl");
   TrainResult r = RunTraining(spec, options);
   EXPECT_FALSE(r.ok);
-  EXPECT_NE(r.error.find("cannot open metrics file"), std::string::npos) << r.error;
+  EXPECT_NE(base::Render(r.error).find("cannot open metrics file"), std::string::npos) << base::Render(r.error);
 }
 
 TEST(TrainReport, EpochLineAndThousands) {
@@ -210,7 +212,7 @@ TEST(TrainRun, FashionMnistOneEpochOneRank) {
   TrainOptions options;
   options.threads = 1;  // two threads crawl when CI runs other tests beside this one
   TrainResult r = RunTraining(spec, options);
-  ASSERT_TRUE(r.ok) << r.error;
+  ASSERT_TRUE(r.ok) << base::Render(r.error);
   EXPECT_GE(r.test_accuracy, 0.80);
 }
 
