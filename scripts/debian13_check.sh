@@ -20,7 +20,9 @@ mirror=${DML_DEBIAN_MIRROR:-http://deb.debian.org/debian}
 # What dml builds from on Debian 13 (scripts/setup.sh names Debian 12's).
 packages=(cmake g++ make pkg-config git ca-certificates antlr4 libantlr4-runtime-dev libyaml-cpp-dev
           libfmt-dev libcli11-dev nlohmann-json3-dev zlib1g-dev libtorch-dev libgloo-dev
-          libopenblas0-openmp libgtest-dev python3 uuid-dev)  # uuid-dev: Debian 13's ANTLR runtime links -luuid
+          libopenblas0-openmp libgtest-dev python3 python3-venv uuid-dev)
+# uuid-dev: Debian 13's ANTLR runtime links -luuid; python3-venv: as in
+# scripts/setup.sh's test packages (a job's requirements.txt goes into a venv).
 
 if [[ $(id -u) -ne 0 ]]; then
   echo "debian13_check: run as root (debootstrap and chroot need it)" >&2
@@ -34,7 +36,13 @@ if [[ ! -x $root/usr/bin/apt-get ]]; then
   mv "$root.partial" "$root"
 fi
 
+# A build tree made from another source tree can hold objects newer than
+# this tree's files, which make would then not rebuild: start afresh.
+if [[ $(cat "$root/build/.dml-source" 2>/dev/null) != "$here" ]]; then
+  rm -rf "$root/build"
+fi
 mkdir -p "$root/src" "$root/build"
+echo "$here" > "$root/build/.dml-source"
 # Inside private namespaces: mounts vanish when the command ends.
 unshare --mount --pid --uts --fork --mount-proc="$root/proc" bash -euo pipefail -c '
   root=$1; here=$2; shift 2
