@@ -7,6 +7,7 @@
 #include <utility>
 #include <vector>
 
+#include "compiler/emit/boot_firewall.h"
 #include "compiler/emit/boot_install.h"
 #include "compiler/emit/shell_quote.h"
 #include "runtime/plan/plan_yaml.h"
@@ -296,6 +297,7 @@ std::string RenderBootScript(const ir::Deployment& deployment,
   script += Assign("DML_PLAN_FILE", ShellQuote(NodePlanPath(deployment.name)));
   script += Assign("DML_JOB_TIMEOUT_S", std::to_string(job_timeout_s));
   script += Assign("DML_POWER_OFF", deployment.power_off ? "1" : "0");
+  script += FirewallAssignments(deployment);
   script += InstallAssignments(deployment, master);
   script += "}\n";
   script += HeatValues(deployment, tokens);
@@ -305,6 +307,9 @@ std::string RenderBootScript(const ir::Deployment& deployment,
   ReplaceAll(reporting, "@RANK@", RankComputation(deployment, group));
   script += reporting;
 
+  // Before anything listens or connects: the master serves the runtime
+  // package to the workers over the private network.
+  script += FirewallSection();
   script += InstallSection(deployment, master);
   script += DatasetCheck(deployment);
 

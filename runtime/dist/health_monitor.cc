@@ -8,6 +8,7 @@
 #include "runtime/dist/cidr.h"
 #include "runtime/dist/port.h"
 #include "runtime/dist/rendezvous.h"
+#include "runtime/dist/torch_compat.h"
 
 namespace dml::dist {
 namespace {
@@ -37,7 +38,7 @@ std::string OneLine(const std::string& text) { return text.substr(0, text.find('
 
 c10::intrusive_ptr<c10d::Store> Connect(const std::string& addr, uint16_t port,
                                         std::chrono::milliseconds timeout) {
-  c10d::TCPStoreOptions options;
+  c10d::TCPStoreOptions options = torch_compat::StoreOptions();
   options.port = port;
   options.isServer = false;
   options.waitWorkers = false;

@@ -9,6 +9,7 @@
 
 #include "runtime/dist/cidr.h"
 #include "runtime/dist/port.h"
+#include "runtime/dist/torch_compat.h"
 
 namespace dml::dist {
 namespace {
@@ -53,7 +54,7 @@ std::string AwaitAllRanks(c10d::Store& store, const RendezvousOptions& options) 
 }
 
 c10::intrusive_ptr<c10d::TCPStore> OpenStore(const RendezvousOptions& options) {
-  c10d::TCPStoreOptions store_options;
+  c10d::TCPStoreOptions store_options = torch_compat::StoreOptions();
   store_options.port = options.port;
   store_options.isServer = options.rank == 0;
   store_options.numWorkers = options.world_size;

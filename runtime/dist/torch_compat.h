@@ -5,10 +5,14 @@
 
 #include <c10/util/Logging.h>
 #include <torch/csrc/distributed/c10d/ProcessGroup.hpp>
+#include <torch/csrc/distributed/c10d/TCPStore.hpp>
 #include <torch/version.h>
 #ifdef C10_USE_GLOG
 #include <glog/logging.h>
 #endif
+
+#include <type_traits>
+#include <utility>
 
 namespace dml::dist::torch_compat {
 
@@ -30,6 +34,27 @@ inline void QuietLogging() {
 #else
   FLAGS_caffe2_log_level = c10::GLOG_FATAL;
 #endif
+}
+
+// Options for a c10d TCPStore, server or client: c10d's defaults but one.
+// 2.x added a libuv server (`useLibUV`, the default from 2.4 on), and every
+// TCPStore, client too, refuses to start when the build lacks libuv
+// ("use_libuv was requested but PyTorch was build without libuv support");
+// Debian 13's 2.6 is built without it. The classic socket server is the one
+// 1.13 has, so every version runs the same store code and timeouts. Detected
+// by the member, not by version, since the minor release that added it
+// differs from the one that made it the default.
+template <typename Options, typename = void>
+struct HasUseLibUv : std::false_type {};
+template <typename Options>
+struct HasUseLibUv<Options, std::void_t<decltype(std::declval<Options&>().useLibUV)>>
+    : std::true_type {};
+
+template <typename Options = c10d::TCPStoreOptions>
+Options StoreOptions() {
+  Options options;
+  if constexpr (HasUseLibUv<Options>::value) options.useLibUV = false;
+  return options;
 }
 
 }  // namespace dml::dist::torch_compat

@@ -11,7 +11,8 @@ usage: node_init.py CONFIG.json
   script writes, fresh tmpfs on /tmp, /run and /dev/shm, a fresh /proc; the
   served repositories bound read-only under /run/localstack; /etc/hosts,
   /etc/hostname, /etc/resolv.conf, /etc/gitconfig and the CA bundle
-  written as the config says; the shims installed; then the user data is
+  written as the config says; the shims installed; the image's services
+  started (IMAGE_SERVICES, e.g. a firewall); then the user data is
   written to the file cloud-init writes it to and run the way cloud-init
   runs it (root, a clean environment). The power-off shims signal this
   process (SIGUSR1): it ends every process of the node and exits.
@@ -28,6 +29,10 @@ TMPFS_DIRS = [('/run', '0755'), ('/tmp', '1777'), ('/dev/shm', '1777')]
 CLOUD_INIT_PATH = ['/usr/local/sbin', '/usr/local/bin', '/usr/sbin',
                    '/usr/bin', '/sbin', '/bin']
 USER_DATA = '/var/lib/cloud/instance/scripts/part-001'
+# An image's services that start before cloud-init runs the user data (as
+# systemd orders firewalld.service before cloud-final.service): executables
+# an --image-layer puts here, run in name order, each to its end.
+IMAGE_SERVICES = '/etc/localstack/boot.d'
 POWER_OFF_NOTE = '/run/localstack/power-off'
 
 
@@ -91,9 +96,22 @@ def configure(cfg):
     os.makedirs('/run/localstack', exist_ok=True)
 
 
+def start_image_services(env):
+    if not os.path.isdir(IMAGE_SERVICES):
+        return
+    for name in sorted(os.listdir(IMAGE_SERVICES)):
+        path = os.path.join(IMAGE_SERVICES, name)
+        if not os.access(path, os.X_OK) or os.path.isdir(path):
+            continue
+        status = subprocess.run([path], env=env, cwd='/', stdin=subprocess.DEVNULL).returncode
+        # As systemd: a failed unit is logged and the boot goes on.
+        say('image service %s ran, exit status %d' % (name, status))
+
+
 def run_user_data(cfg):
     write(USER_DATA, cfg['user_data'], 0o700)
     env = {'PATH': ':'.join(CLOUD_INIT_PATH), 'HOME': '/root'}
+    start_image_services(env)
     say('running user data (%s) as root with PATH=%s HOME=/root'
         % (USER_DATA, env['PATH']))
     return subprocess.Popen([USER_DATA], env=env, cwd='/',

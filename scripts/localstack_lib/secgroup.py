@@ -7,7 +7,9 @@ a group of the port was given egress rules (Heat then removes Neutron's
 default allow-all egress rules from that group). A rule's remote is a CIDR
 (remote_ip_prefix) or the current members of a group (remote_group_id),
 which change as ports join; the ruleset is rebuilt and swapped atomically
-(`nft -f`) whenever they do, as Neutron updates its ipsets.
+(`nft -f`) whenever they do, as Neutron updates its ipsets. Neutron's
+rules are not the VM's: they are the table `localstack` only, and a rebuild
+leaves every other table of the node (its own firewall) alone.
 """
 
 TABLE = 'localstack'
@@ -82,7 +84,12 @@ def ruleset(port_groups, groups_by_id):
             for line in rule_lines(r, groups_by_id):
                 if line not in target:
                     target.append(line)
-    out = ['flush ruleset', 'table inet %s {' % TABLE,
+    # Only this table is replaced (created empty first, so the delete
+    # always finds it; nft -f applies the whole script atomically): the
+    # node's own firewall (an image's firewalld) lives beside it, in its
+    # own table, as a VM's firewall lives beside Neutron's rules.
+    out = ['table inet %s {}' % TABLE, 'delete table inet %s' % TABLE,
+           'table inet %s {' % TABLE,
            '  chain ingress {',
            '    type filter hook input priority filter; policy drop;',
            '    ct state established,related accept',

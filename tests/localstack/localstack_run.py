@@ -16,6 +16,7 @@ import re
 import shutil
 import subprocess
 import sys
+import tempfile
 import time
 
 HERE = os.path.dirname(os.path.abspath(__file__))
@@ -153,3 +154,20 @@ def edit_template(path, pattern, repl, count=1, after=None):
     new = m.expand(repl) if isinstance(repl, str) else repl(m)
     with open(path, 'w') as f:
         f.write(head + tail[:m.start()] + new + tail[m.end():])
+
+
+def default_image(template):
+    """The default of the template's `image` parameter."""
+    return re.search(r'\n  image:\n(?:.*\n)*?    default: (\S+)', open(template).read()).group(1).strip('"')
+
+
+def run_case(cases, prefix):
+    """A test script's main: `SCRIPT DMLC CASE` runs cases[CASE](dmlc, work)
+    in a fresh directory WORK, removed afterwards."""
+    dmlc, case = sys.argv[1], sys.argv[2]
+    skip_unless_possible()
+    work = tempfile.mkdtemp(prefix='%s-%s-' % (prefix, case))
+    try:
+        cases[case](dmlc, work)
+    finally:
+        shutil.rmtree(work, ignore_errors=True)

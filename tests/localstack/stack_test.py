@@ -31,7 +31,6 @@ import re
 import shutil
 import subprocess
 import sys
-import tempfile
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import localstack_run as ls  # noqa: E402
@@ -114,8 +113,8 @@ def preinstalled(dmlc, work):
     subprocess.run(['dpkg-deb', '-x', deb, layer], check=True)
     template = ls.compile_dml(dmlc, MNIST, work, [
         (r'(\n  key_pair = key_name\n)', r'\1  runtime { source = preinstalled }\n')])
-    image = re.search(r'\n  image:\n(?:.*\n)*?    default: (\S+)', open(template).read()).group(1).strip('"')
-    rc, stack = create(template, {'key_name': 'k', 'workers': 1}, work, ['--image-layer', '%s=%s' % (image, layer)])
+    rc, stack = create(template, {'key_name': 'k', 'workers': 1}, work,
+                       ['--image-layer', '%s=%s' % (ls.default_image(template), layer)])
     result = check_complete(stack, rc, 2)
     accuracy(result)
     for n in stack['nodes']:
@@ -220,15 +219,5 @@ CASES = {
 }
 
 
-def main():
-    dmlc, case = sys.argv[1], sys.argv[2]
-    ls.skip_unless_possible()
-    work = tempfile.mkdtemp(prefix='dmlls-test-%s-' % case)
-    try:
-        CASES[case](dmlc, work)
-    finally:
-        shutil.rmtree(work, ignore_errors=True)
-
-
 if __name__ == '__main__':
-    main()
+    ls.run_case(CASES, 'dmlls-test')

@@ -6,6 +6,7 @@
 
 #include "runtime/dist/health_monitor.h"
 #include "runtime/dist/port.h"
+#include "runtime/dist/torch_compat.h"
 
 namespace dml::dist {
 namespace {
@@ -17,7 +18,7 @@ class DistHealth : public ::testing::Test {
  protected:
   void SetUp() override {
     port_ = PickFreePort();
-    c10d::TCPStoreOptions options;
+    c10d::TCPStoreOptions options = torch_compat::StoreOptions();
     options.port = port_;
     options.isServer = true;
     options.waitWorkers = false;
