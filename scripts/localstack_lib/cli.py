@@ -44,7 +44,7 @@ def parse_args(argv):
                    help='where the apt proxy keeps the .debs it downloaded (default %(default)s)')
     r = sub.add_parser('root', help='make a node image root file system with debootstrap')
     r.add_argument('name', choices=sorted(roots.RELEASES))
-    r.add_argument('dir', nargs='?', help='where (default %s/NAME)' % roots.CACHE)
+    r.add_argument('dir', nargs='?', help='where (default %s)' % roots.default_dir('NAME'))
     d = sub.add_parser('destroy', help='remove what a run left (--keep)')
     d.add_argument('name')
     sub.add_parser('list', help='runs that still have namespaces')

@@ -15,7 +15,8 @@ only boots a VM (the kernel, grub-cloud-amd64, cloud-initramfs-growroot,
 dosfstools): every node shares the host's kernel.
 
 A root is built in NAME.partial and renamed when complete, so a root that
-exists is whole; it is re-used until removed. The cache is /var/cache/dml/roots.
+exists is whole; it is re-used until removed. The default place is
+/var/cache/dml/roots/NAME-genericcloud.
 """
 import fcntl
 import os
@@ -79,6 +80,9 @@ rm -f "$root/usr/sbin/policy-rc.d"
 '''
 
 
+PRIVATE = ['unshare', '--mount', '--pid', '--fork', '--kill-child']
+
+
 class RootError(Exception):
     pass
 
@@ -88,17 +92,19 @@ def packages(name):
 
 
 def default_dir(name):
-    return os.path.join(CACHE, name)
+    # Not CACHE/NAME: scripts/debian13_check.sh builds dml inside that one.
+    return os.path.join(CACHE, name + '-genericcloud')
 
 
 def is_root(path):
     return os.path.isfile(os.path.join(path, STAMP))
 
 
-def _run(cmd, log):
-    log('+ ' + ' '.join(cmd[:8]) + (' ...' if len(cmd) > 8 else ''))
-    if subprocess.run(cmd, stdin=subprocess.DEVNULL).returncode != 0:
-        raise RootError('%s failed' % cmd[0])
+def _run(what, cmd, log):
+    log(what)
+    status = subprocess.run(cmd, stdin=subprocess.DEVNULL).returncode
+    if status != 0:
+        raise RootError('%s failed (exit status %d)' % (what, status))
 
 
 def _write(path, text):
@@ -127,10 +133,13 @@ def build(name, dest, log):
         shutil.rmtree(partial, ignore_errors=True)  # a build that was cut short
         started = time.monotonic()
         try:
-            _run(['debootstrap', '--variant=minbase', '--arch=amd64', '--components=main',
-                  suite, partial, MIRROR], log)
-            _run(['unshare', '--mount', '--pid', '--fork', '--kill-child', 'bash', '-c',
-                  CHROOT_INSTALL, 'chroot-install', partial] + packages(name), log)
+            # In private namespaces: what debootstrap mounts in the root goes with them.
+            _run('debootstrap %s (minbase) from %s' % (suite, MIRROR),
+                 PRIVATE + ['debootstrap', '--variant=minbase', '--arch=amd64',
+                            '--components=main', suite, partial, MIRROR], log)
+            _run('apt-get install of the genericcloud packages',
+                 PRIVATE + ['bash', '-c', CHROOT_INSTALL, 'chroot-install', partial]
+                 + packages(name), log)
             finish(partial, suite)
             with open(os.path.join(partial, STAMP), 'w') as f:
                 f.write('%s (%s), genericcloud packages, made %s\n'

@@ -36,7 +36,7 @@ RELEASES = {'debian12': 'bookworm', 'debian13': 'trixie'}
 def make_root(release):
     """The root's directory; made (and timed) when it is not cached."""
     roots = os.environ.get('DML_ROOTS_DIR', '/var/cache/dml/roots')
-    path = os.path.join(roots, release)
+    path = os.path.join(roots, release + '-genericcloud')
     if subprocess.run(['which', 'debootstrap'], capture_output=True).returncode != 0:
         ls.skip('debootstrap is not installed (scripts/setup.sh --with-tests)')
     started = time.monotonic()
