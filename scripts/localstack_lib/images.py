@@ -14,6 +14,9 @@ import re
 from . import apt_proxy, netns_socket, network
 
 APT_CONF = '/etc/apt/apt.conf.d/00localstack-proxy'
+# A node's disk is thrown away with it: dpkg need not fsync every file it
+# unpacks (as in Docker's Debian images: dpkg.cfg.d/docker-apt-speedup).
+DPKG_CFG = '/etc/dpkg/dpkg.cfg.d/00localstack-unsafe-io'
 
 
 def os_release(root):
@@ -68,7 +71,8 @@ class Images(object):
         """Files a node booted from ROOT gets in its layer: path -> text."""
         files = {APT_CONF: '// localstack: this cloud\'s mirror of Debian\'s registry\n'
                            'Acquire::http::Proxy "http://%s:%d/";\n'
-                           % (network.APT_PROXY_ADDR, network.APT_PROXY_PORT)}
+                           % (network.APT_PROXY_ADDR, network.APT_PROXY_PORT),
+                 DPKG_CFG: 'force-unsafe-io\n'}
         for d in ('etc/apt/mirrors', 'etc/apt/sources.list.d', 'etc/apt'):
             base = os.path.join(root, d)
             if not os.path.isdir(base):

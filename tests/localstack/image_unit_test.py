@@ -130,6 +130,7 @@ class NodeApt(unittest.TestCase):
                              'http://deb.debian.org/debian\n')
             self.assertNotIn('/etc/apt/sources.list.d/debian.sources', files)  # no https in it
             self.assertEqual(apt_proxy.hosts_in_sources(root), {'deb.debian.org'})
+            self.assertEqual(files[images.DPKG_CFG], 'force-unsafe-io\n')
 
     def test_not_a_root_is_refused(self):
         with tempfile.TemporaryDirectory() as d:
