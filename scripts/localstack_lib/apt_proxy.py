@@ -103,6 +103,7 @@ class AptProxy(object):
 
     def start(self, sock):
         os.makedirs(self.cache_dir, exist_ok=True)
+        remove_stale_parts(self.cache_dir)
         self.server = http.server.ThreadingHTTPServer(('0.0.0.0', 0), make_handler(self),
                                                       bind_and_activate=False)
         self.server.socket.close()
@@ -183,6 +184,15 @@ def make_handler(proxy):
             pass
 
     return Handler
+
+
+def remove_stale_parts(cache_dir):
+    """Partial downloads of a localstack that was killed (-9) mid-download."""
+    for d, _, names in os.walk(cache_dir):
+        for name in names:
+            m = re.search(r'\.part-([0-9]+)-[0-9]+$', name)
+            if m and not os.path.exists('/proc/' + m.group(1)):
+                os.unlink(os.path.join(d, name))
 
 
 def store(resp, path):

@@ -47,8 +47,11 @@ def build_root(cfg):
     for d in (root, upper, work):
         os.makedirs(d, exist_ok=True)
     mount('--make-rprivate', '/')
+    lower = cfg['image_root']
+    if cfg.get('image_layer'):  # --image-layer's files over the image's (a baked image)
+        lower = cfg['image_layer'] + ':' + lower
     mount('-t', 'overlay', 'overlay', '-o', 'lowerdir=%s,upperdir=%s,workdir=%s'
-          % (cfg['image_root'], upper, work), root)
+          % (lower, upper, work), root)
     mount('-t', 'tmpfs', '-o', 'mode=0755,nosuid,nodev', 'tmpfs', root + '/run')
     for source, target in cfg['binds']:  # their sources may sit under the host's /tmp
         os.makedirs(root + target, exist_ok=True)

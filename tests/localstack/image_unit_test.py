@@ -108,6 +108,17 @@ class AptProxy(unittest.TestCase):
         self.assertEqual(status, 502)
         self.assertEqual([f for _, _, fs in os.walk(self.tmp.name) for f in fs], [])
 
+    def test_a_killed_runs_partial_files_are_removed(self):
+        d = os.path.join(self.tmp.name, 'deb.debian.org', 'debian', 'pool')
+        os.makedirs(d)
+        dead = os.path.join(d, 'x.deb.part-999999999-1')  # no such process
+        alive = os.path.join(d, 'y.deb.part-%d-1' % os.getpid())
+        for path in (dead, alive):
+            open(path, 'w').close()
+        apt_proxy.remove_stale_parts(self.tmp.name)
+        self.assertFalse(os.path.exists(dead))
+        self.assertTrue(os.path.exists(alive))
+
     def test_only_pool_debs_are_cached(self):
         p = self.proxy.cache_path
         self.assertIsNotNone(p('deb.debian.org', DEB))
