@@ -5,7 +5,7 @@ import shutil
 import signal
 import sys
 
-from . import cleanup, downloads, network, output
+from . import apt_proxy, cleanup, downloads, images, network, output, roots
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 CHECKOUT = os.path.dirname(os.path.dirname(HERE))
@@ -37,6 +37,14 @@ def parse_args(argv):
     c.add_argument('--keep', action='store_true',
                    help='leave namespaces and files to inspect')
     c.add_argument('--log-dir', metavar='DIR')
+    c.add_argument('--image', action='append', default=[], metavar='NAME=ROOTDIR',
+                   help='servers whose image is NAME boot from the root file system ROOTDIR '
+                        '(see `localstack root`), with real apt through localstack\'s proxy')
+    c.add_argument('--apt-cache', default=apt_proxy.CACHE, metavar='DIR',
+                   help='where the apt proxy keeps the .debs it downloaded (default %(default)s)')
+    r = sub.add_parser('root', help='make a node image root file system with debootstrap')
+    r.add_argument('name', choices=sorted(roots.RELEASES))
+    r.add_argument('dir', nargs='?', help='where (default %s)' % roots.default_dir('NAME'))
     d = sub.add_parser('destroy', help='remove what a run left (--keep)')
     d.add_argument('name')
     sub.add_parser('list', help='runs that still have namespaces')
@@ -76,6 +84,7 @@ class Run(object):
         for image, d in self.image_layers.items():
             if not os.path.isdir(d):
                 raise SystemExit('localstack: --image-layer %s=%s: no such directory' % (image, d))
+        self.images = images.Images(pairs(args.image, '--image'), args.apt_cache)
         self.ca_cert = None
         self.note = lambda text: None  # set by create: the report's note
 
@@ -105,6 +114,7 @@ class Run(object):
 
     def node_config(self, server, nics):
         self._serve_runtime(server.user_data)
+        root = self.images.root_of(server)
         hosts = ['127.0.0.1\tlocalhost',
                  '%s\t%s' % (server.ports[0].ip, server.name)]
         hosts += ['%s\t%s' % (network.FILES_ADDR, h)
@@ -118,6 +128,7 @@ class Run(object):
             'ca_cert': self.ca_cert, 'user_data': server.user_data,
             'image_layer': os.path.abspath(self.image_layers[server.image])
                            if getattr(server, 'image', '') in self.image_layers else None,
+            'image_root': root, 'files': self.images.node_files(root) if root else {},
         }
 
     def remove(self):
@@ -149,6 +160,8 @@ def main(argv=None):
     if problem:
         print('localstack: ' + problem, file=sys.stderr)
         return 2
+    if args.command == 'root':
+        return roots.main(args)
     if args.command == 'destroy':
         try:
             removed = cleanup.destroy(args.name)

@@ -37,8 +37,8 @@ def create(args, run, report):
         return 1
     for text in engine.not_checked_text():
         report.note('not checked locally: ' + text)
-    report.note('apt-get on the nodes is localstack\'s shim: installed host '
-                'packages count as installed, nothing is downloaded')
+    report.note('apt-get on nodes booted from the host is localstack\'s shim: '
+                'installed host packages count as installed, nothing is downloaded')
 
     run.note = report.note
     backend = runner.Backend(run, report)
@@ -47,6 +47,7 @@ def create(args, run, report):
         backend.net.cloud_ns, network.HEAT_API_ADDR, network.HEAT_API_PORT)
     waitserver.make_server(sock, backend.hub)
     run.start_file_server(backend.net.cloud_ns)
+    run.images.start_proxy(backend.net.cloud_ns, report.note)
     cloud = Cloud(backend)
     backend.cloud = cloud
     report.event('heat', 'stack %s: CREATE_IN_PROGRESS (run %s)'
@@ -73,6 +74,7 @@ def create(args, run, report):
     backend.stop_all()
     backend.hub.close()  # later signals find no stack, as after a delete
     backend.collect_logs()
+    run.images.report_proxy(report.note)
     outputs = heat_create.outputs(stack)
     nodes = [{'name': n.name, 'netns': n.netns,
               'addresses': [str(p.ip) for p in n.server.ports],

@@ -3,7 +3,8 @@
   <prefix>-cloud   the "cloud side": one bridge per subnet with the subnet's
                    gateway address on it (the router's interface), and the
                    cloud's API addresses on its loopback (the Heat API that
-                   the wait condition handles post to, the file server).
+                   the wait condition handles post to, the file server, the
+                   apt proxy).
   <prefix>-<n>     one per server: a veth into the subnet's bridge named as
                    the group's NIC scheme names it (ens3, eth0, ...), the
                    port's MAC and fixed IP, a default route via the gateway,
@@ -19,6 +20,9 @@ from . import secgroup
 HEAT_API_ADDR = '192.0.2.1'
 HEAT_API_PORT = 8004
 FILES_ADDR = '192.0.2.2'
+APT_PROXY_ADDR = '192.0.2.3'  # Debian's registry, through localstack's apt proxy
+APT_PROXY_PORT = 3142
+CLOUD_ADDRS = (HEAT_API_ADDR, FILES_ADDR, APT_PROXY_ADDR)
 
 # NIC names differ between groups so that nothing can assume one.
 NIC_SCHEMES = [('ens', 3), ('eth', 0), ('enp0s', 3), ('ens', 5)]
@@ -59,13 +63,13 @@ class Network(object):
         self.record('netns', self.cloud_ns)
         n = self.cloud_ns
         run(['ip', '-n', n, 'link', 'set', 'lo', 'up'])
-        for addr in (HEAT_API_ADDR, FILES_ADDR):
+        for addr in CLOUD_ADDRS:
             run(['ip', '-n', n, 'addr', 'add', addr + '/32', 'dev', 'lo'])
         # The router between subnets, inside the tool's namespace only.
         run(self.ns_exec(n, 'sysctl', '-qw', 'net.ipv4.ip_forward=1'))
 
     def add_subnet(self, subnet):
-        for reserved in (HEAT_API_ADDR, FILES_ADDR):
+        for reserved in CLOUD_ADDRS:
             if subnet.cidr.overlaps(secgroup_net(reserved)):
                 raise NetworkError('subnet %s overlaps localstack\'s cloud '
                                    'API address %s' % (subnet.cidr, reserved))

@@ -27,12 +27,14 @@ EVENT_LINE = re.compile(r'^(dml: .*|localstack: .*|training: .*|done: .*|'
                         r'dmlrun: (error|done).*)$')
 
 
-def shims():
-    """Path in the node -> text of its shim."""
+def shims(apt_shim=True):
+    """Path in the node -> text of its shim (a node booted from an image
+    has its own apt, which reaches Debian's registry: no apt-get shim)."""
     text = {n: open(os.path.join(SHIM_DIR, n)).read()
             for n in ('apt-get', 'power-off', 'systemctl')}
-    out = {'/usr/local/sbin/apt-get': text['apt-get'],
-           '/usr/local/sbin/systemctl': text['systemctl']}
+    out = {'/usr/local/sbin/systemctl': text['systemctl']}
+    if apt_shim:
+        out['/usr/local/sbin/apt-get'] = text['apt-get']
     for cmd in ('shutdown', 'poweroff', 'halt', 'reboot'):
         # On the PATH first, and over the image's own (/sbin is /usr/sbin).
         out['/usr/local/sbin/' + cmd] = text['power-off']
@@ -56,7 +58,7 @@ class Node(object):
         os.makedirs(self.dir, exist_ok=True)
         os.makedirs(self.log_dir, exist_ok=True)
         config = dict(config, layer_dir=os.path.join(self.dir, 'layer'),
-                      shims=shims())
+                      shims=shims(apt_shim=not config.get('image_root')))
         path = os.path.join(self.dir, 'config.json')
         with open(path, 'w') as f:
             json.dump(config, f)

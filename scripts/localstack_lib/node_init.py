@@ -3,16 +3,19 @@
 
 Runs as PID 1 of the node's own PID namespace, inside its own mount, UTS,
 IPC and network namespaces (started by localstack_lib.node). Standalone: it
-imports nothing of the tool, so it runs the same whatever the node's paths.
+imports nothing of the tool but node_image.py beside it, so it runs the same
+whatever the node's paths.
 
 usage: node_init.py CONFIG.json
-  The host's file system, with a private writable layer (overlayfs, upper
+  An image's root (`create --image`: node_image.py), or else the host's file
+  system with a private writable layer (overlayfs, upper
   directories in the tool's run directory) over the directories a boot
   script writes, fresh tmpfs on /tmp, /run and /dev/shm, a fresh /proc; the
   served repositories bound read-only under /run/localstack; /etc/hosts,
-  /etc/hostname, /etc/resolv.conf, /etc/gitconfig and the CA bundle
-  written as the config says; the shims installed; the image's services
-  started (IMAGE_SERVICES, e.g. a firewall); then the user data is
+  /etc/hostname, /etc/resolv.conf, /etc/gitconfig, the CA bundle and the
+  config's other files (an image's apt proxy) written as the config says;
+  the shims installed; the image's services started (IMAGE_SERVICES, e.g. a
+  firewall); then the user data is
   written to the file cloud-init writes it to and run the way cloud-init
   runs it (root, a clean environment). The power-off shims signal this
   process (SIGUSR1): it ends every process of the node and exits.
@@ -23,6 +26,8 @@ import signal
 import socket
 import subprocess
 import sys
+
+import node_image  # beside this file; imported before the root changes
 
 OVERLAY_DIRS = ['/etc', '/var', '/opt', '/usr', '/root', '/home', '/srv']
 TMPFS_DIRS = [('/run', '0755'), ('/tmp', '1777'), ('/dev/shm', '1777')]
@@ -91,6 +96,8 @@ def configure(cfg):
         bundle = '/etc/ssl/certs/ca-certificates.crt'
         old = open(bundle).read() if os.path.exists(bundle) else ''
         write(bundle, old + cfg['ca_cert'])
+    for path, text in cfg.get('files', {}).items():
+        write(path, text)
     for path, text in cfg['shims'].items():
         write(path, text, 0o755)
     os.makedirs('/run/localstack', exist_ok=True)
@@ -131,7 +138,10 @@ def power_off(*_):
 def main():
     cfg = json.load(open(sys.argv[1]))
     signal.signal(signal.SIGUSR1, power_off)
-    build_file_system(cfg)
+    if cfg.get('image_root'):
+        node_image.build_root(cfg)  # the image's root (create --image)
+    else:
+        build_file_system(cfg)
     configure(cfg)
     say('node %s booted: %s' % (cfg['hostname'], ', '.join(
         '%s %s' % (nic, addr) for nic, addr in cfg['nics'])))
