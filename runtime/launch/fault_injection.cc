@@ -4,10 +4,12 @@
 #include <signal.h>
 #include <unistd.h>
 
+#include <cerrno>
 #include <chrono>
 #include <cstdlib>
 #include <memory>
 #include <sstream>
+#include <system_error>
 #include <thread>
 
 namespace dml::launch {
@@ -60,11 +62,13 @@ FaultParse ParseFaultPlan(const std::string& text) {
       plan.crash_in_checkpoint = static_cast<int>(value);
     else if (key == "step_delay_ms")
       plan.step_delay_ms = static_cast<int>(value);
+    else if (key == "throw_on_thread_at_step")
+      plan.throw_on_thread_at_step = value;
     else {
       result.error = base::Error(fmt::format(
           "{}: unknown key '{}' (known: rank, attempt, crash_at_step, hang_at_step, "
           "crash_in_checkpoint, "
-          "step_delay_ms)",
+          "step_delay_ms, throw_on_thread_at_step)",
           kFaultInjectEnv, key));
       return result;
     }
@@ -85,7 +89,8 @@ FaultHooks FaultHooksFromEnvironment(int global_rank) {
   const FaultPlan plan = *parsed.plan;
   if ((plan.rank >= 0 && plan.rank != global_rank) || plan.attempt != Attempt()) return hooks;
 
-  if (plan.crash_at_step > 0 || plan.hang_at_step > 0 || plan.step_delay_ms > 0) {
+  if (plan.crash_at_step > 0 || plan.hang_at_step > 0 || plan.step_delay_ms > 0 ||
+      plan.throw_on_thread_at_step > 0) {
     hooks.after_step = [plan](int64_t steps) {
       if (plan.step_delay_ms > 0)
         std::this_thread::sleep_for(std::chrono::milliseconds(plan.step_delay_ms));
@@ -96,6 +101,10 @@ FaultHooks FaultHooksFromEnvironment(int global_rank) {
       if (steps == plan.hang_at_step) {
         Say("dmlrun: fault injection: SIGSTOP\n");
         kill(getpid(), SIGSTOP);
+      }
+      if (steps == plan.throw_on_thread_at_step) {
+        Say("dmlrun: fault injection: an exception on a thread\n");
+        std::thread([] { throw std::system_error(ECONNRESET, std::system_category()); }).join();
       }
     };
   }

@@ -14,6 +14,10 @@
 //                          checkpoint (rank 0 writes them)
 //   step_delay_ms=D        sleep D ms after every step (a slow rank; makes a
 //                          tiny job last long enough to act on mid-run)
+//   throw_on_thread_at_step=N
+//                          after optimizer step N, a thread of its own throws
+//                          what c10d's store threads throw when a peer's
+//                          connection resets (an uncaught library exception)
 #pragma once
 
 #include <cstdint>
@@ -38,6 +42,7 @@ struct FaultPlan {
   int64_t hang_at_step = 0;
   int crash_in_checkpoint = 0;
   int step_delay_ms = 0;
+  int64_t throw_on_thread_at_step = 0;
 };
 
 struct FaultParse {

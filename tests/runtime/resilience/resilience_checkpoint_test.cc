@@ -179,6 +179,21 @@ TEST(ResilienceCheckpoint, WithoutRestartsTheSameCrashFailsTheJob) {
   EXPECT_EQ(job.last_log.find("restarting"), std::string::npos) << job.last_log;
 }
 
+// An exception on a library's own thread (as c10d's store client throws
+// when a peer's connection resets) fails the job with a named error, not
+// std::terminate's raw "terminate called after throwing" and an abort.
+TEST(ResilienceCheckpoint, AnExceptionOnALibraryThreadFailsTheJobCleanly) {
+  Job job(/*max_restarts=*/0);
+  int status = job.Run("thrown", {}, {{"DML_FAULT_INJECT", "rank=1,throw_on_thread_at_step=45"}});
+  EXPECT_EQ(status, 1) << job.last_log;
+  EXPECT_NE(job.last_log.find("dmlrun: error: a thread of the runtime's libraries failed: "),
+            std::string::npos)
+      << job.last_log;
+  EXPECT_NE(job.last_log.find("Connection reset by peer"), std::string::npos) << job.last_log;
+  EXPECT_EQ(job.last_log.find("terminate called"), std::string::npos) << job.last_log;
+  EXPECT_EQ(job.last_log.find("signal 6"), std::string::npos) << job.last_log;
+}
+
 TEST(ResilienceCheckpoint, ResumeWithoutACheckpointIsAnError) {
   Job job;
   EXPECT_EQ(job.Run("empty", {"--resume"}), 1) << job.last_log;
