@@ -69,8 +69,12 @@ TEST(LaunchSupervisor, ChildIgnoringSigtermGetsSigkillAfterGrace) {
   TempDir dir;
   SupervisorOptions options;
   options.grace_period = kShortGrace;
+  // Rank 1 fails only once rank 0 ignores SIGTERM: otherwise the SIGTERM can
+  // arrive before the trap and end rank 0 by itself.
+  const std::string ready = dir.File("trap-set");
   Captured captured = SuperviseCaptured(
-      {Shell("rank 0", std::string("trap '' TERM; ") + kSleepLong), Shell("rank 1", "exit 1")},
+      {Shell("rank 0", "trap '' TERM; touch '" + ready + "'; " + kSleepLong),
+       Shell("rank 1", "until [ -e '" + ready + "' ]; do sleep 0.01; done; exit 1")},
       dir, options);
   ASSERT_FALSE(captured.result.ok);
   EXPECT_EQ(captured.result.children.at(0).term_signal, SIGKILL);
