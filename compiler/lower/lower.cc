@@ -4,6 +4,7 @@
 
 #include "compiler/lower/field.h"
 #include "compiler/lower/heat_params.h"
+#include "compiler/lower/scaling_facts.h"
 #include "compiler/sema/cluster_shape.h"
 #include "compiler/sema/defaults.h"
 #include "compiler/sema/net.h"
@@ -123,6 +124,7 @@ void LowerGroups(const LowerInput& input, const ClusterShape& shape, HeatParams&
     // image keeps groups[1] present, as the emitters expect.
     const Value& nodes = g.block != nullptr ? *g.block : master_block;
     ir::NodeGroup group = LowerGroup(shape, g, nodes, one_image, heat);
+    group.core_gmacs = CoreGmacs(shape, g);  // `<name>_others` below inherits it
     group.first_node_rank = first_rank;
     if (g.block == nullptr) {
       group.count = 0;
@@ -201,6 +203,7 @@ ir::Deployment Lower(const LowerInput& input) {
 
   out.runtime = LowerRuntime(cluster);
   out.power_off = Field<bool>(cluster, "power_off");
+  out.link = SiteLink(cluster);
   out.params = heat.Take();
 
   plan::Plan& p = out.plan;

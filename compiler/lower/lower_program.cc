@@ -4,7 +4,6 @@
 
 #include "compiler/lower/field.h"
 #include "compiler/lower/lower.h"
-#include "compiler/lower/scaling_facts.h"
 
 namespace dml::lower {
 namespace {
@@ -37,7 +36,6 @@ LowerResult LowerProgram(const sema::AnalyzeResult& checked, diag::DiagnosticSin
     ir::Deployment deployment;
     try {
       deployment = Lower(input);
-      AddScalingFacts(cluster.value, cluster.shape, deployment);
     } catch (const FieldError& error) {
       ReportMissingField(job, error, sink);
       return {};

@@ -19,29 +19,20 @@ std::optional<double> NumberField(const Value* record, const char* name) {
   return field->AsNumber();
 }
 
-// The shape's group an IR group comes from: the same name, or the first
-// group's `<name>_others` (the lowering splits the master off a group).
-const GroupShape* ShapeGroup(const ClusterShape& shape, const std::string& name) {
-  for (const GroupShape& g : shape.groups) {
-    if (g.name == name || (&g == &shape.groups.front() && g.name + "_others" == name)) return &g;
-  }
-  return nullptr;
-}
-
 }  // namespace
 
-void AddScalingFacts(const Value& cluster, const ClusterShape& shape, ir::Deployment& out) {
-  for (ir::NodeGroup& group : out.groups) {
-    const GroupShape* g = ShapeGroup(shape, group.name);
-    // An absent `workers` block runs on the master's flavor.
-    if (g != nullptr && g->flavor == nullptr && !shape.groups.empty()) g = &shape.groups.front();
-    if (g != nullptr) group.core_gmacs = NumberField(g->flavor, "core_gmacs");
-  }
+std::optional<double> CoreGmacs(const ClusterShape& shape, const GroupShape& g) {
+  const GroupShape& runs_on = g.flavor == nullptr && !shape.groups.empty() ? shape.groups.front() : g;
+  return NumberField(runs_on.flavor, "core_gmacs");
+}
+
+std::optional<ir::Link> SiteLink(const Value& cluster) {
   const Value* site = cluster.Field("site");
   const Value* link = site != nullptr && site->kind == ValueKind::kRecord ? site->Field("link") : nullptr;
   const std::optional<double> gbit = NumberField(link, "gbit_per_s");
   const std::optional<double> latency = NumberField(link, "latency");
-  if (gbit && latency) out.link = ir::Link{*gbit, *latency};
+  if (!gbit || !latency) return std::nullopt;
+  return ir::Link{*gbit, *latency};
 }
 
 }  // namespace dml::lower

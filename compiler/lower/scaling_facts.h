@@ -1,7 +1,9 @@
-// What `dmlc plan`'s scaling estimate needs from a checked cluster beyond
-// what the rest of lowering puts in the IR: the site's link and each group's
-// per-core training speed (its flavor record's).
+// What `dmlc plan`'s scaling estimate needs from a checked cluster, read as
+// the cluster is lowered: the site's link and each group's per-core training
+// speed (its flavor record's).
 #pragma once
+
+#include <optional>
 
 #include "compiler/ir/deployment.h"
 #include "compiler/sema/cluster_shape.h"
@@ -9,8 +11,11 @@
 
 namespace dml::lower {
 
-// Sets `out.link` and each group's `core_gmacs` where the cluster's records
-// state them. `out` is the lowering of `cluster`, whose shape is `shape`.
-void AddScalingFacts(const sema::Value& cluster, const sema::ClusterShape& shape, ir::Deployment& out);
+// One core's training speed on group `g`'s flavor (an absent `workers` block
+// runs on the master's), where the flavor record states it.
+std::optional<double> CoreGmacs(const sema::ClusterShape& shape, const sema::GroupShape& g);
+
+// The cluster's site's link, where the site record states one.
+std::optional<ir::Link> SiteLink(const sema::Value& cluster);
 
 }  // namespace dml::lower
