@@ -13,12 +13,8 @@ World JoinWorld(const WorldOptions& options) {
     world.error = rendezvous.error;
     return world;
   }
-  ProcessGroupOptions group_options;
-  group_options.rank = options.rendezvous.rank;
-  group_options.world_size = options.rendezvous.world_size;
-  group_options.interface = options.interface;
-  group_options.timeout = options.collective_timeout;
-  ProcessGroupResult group = MakeGlooProcessGroup(rendezvous.store, group_options);
+  ProcessGroupResult group = MakeGlooProcessGroup(
+      rendezvous.store, GroupOptions(options, options.rendezvous.rank, options.rendezvous.world_size));
   if (!group.ok()) {
     world.error = group.error;
     return world;
@@ -26,6 +22,15 @@ World JoinWorld(const WorldOptions& options) {
   world.store = rendezvous.store;
   world.process_group = group.process_group;
   return world;
+}
+
+ProcessGroupOptions GroupOptions(const WorldOptions& options, int rank, int size) {
+  ProcessGroupOptions group;
+  group.rank = rank;
+  group.world_size = size;
+  group.interface = options.interface;
+  group.timeout = options.collective_timeout;
+  return group;
 }
 
 void QuietLibraryLogging() {

@@ -26,6 +26,11 @@ struct World {
 
 World JoinWorld(const WorldOptions& options);
 
+// Gloo's options for a group of `size` of the world's ranks (the whole world
+// or a subgroup), this rank being `rank` in it: the world's interface and
+// collective timeout.
+ProcessGroupOptions GroupOptions(const WorldOptions& options, int rank, int size);
+
 // c10d logs through glog; its raw lines ("failed to bind...") would repeat our
 // own messages, so ranks keep only fatal ones unless DML_VERBOSE is set.
 void QuietLibraryLogging();

@@ -169,12 +169,9 @@ dist::WorldOptions WorldOptionsFor(const RankPlace& place, const dist::NetworkIn
 collective::SubgroupFactory SubgroupsOver(const c10::intrusive_ptr<c10d::Store>& store,
                                           const dist::WorldOptions& world_options) {
   return [store, world_options](const std::string& prefix, int r, int size) {
-    dist::ProcessGroupOptions group;
-    group.rank = r;
-    group.world_size = size;
-    group.interface = world_options.interface;
-    group.timeout = world_options.collective_timeout;
-    return dist::MakeGlooProcessGroup(c10::make_intrusive<c10d::PrefixStore>(prefix, store), group).process_group;
+    return dist::MakeGlooProcessGroup(c10::make_intrusive<c10d::PrefixStore>(prefix, store),
+                                      dist::GroupOptions(world_options, r, size))
+        .process_group;
   };
 }
 
