@@ -8,6 +8,7 @@
 #include "runtime/collective/local_allreduce.h"
 #include "runtime/train/step.h"
 #include "tests/runtime/collective/rank_threads.h"
+#include "tests/runtime/collective/tiny_training.h"
 
 namespace dml::train {
 namespace {
@@ -102,26 +103,18 @@ TEST(TrainLocalAllreduce, MissingPeerTimesOutWithAnError) {
 
 // The two gradient paths of TrainStep give the same training.
 TEST(TrainLocalAllreduce, StepsMatchTheProcessGroupPath) {
-  plan::Model spec;
-  spec.layers = {6, 5, 3};
-  plan::Optimizer adam;
-  adam.lr = 0.01;
-  torch::manual_seed(4);
-  torch::Tensor x = torch::randn({8, 6});
-  torch::Tensor y = torch::randint(3, {8}, torch::kInt64);
+  const testing::TinyJob job = testing::MakeTinyJob(8);
   std::map<GradientSync, torch::Tensor> after;
   for (GradientSync sync : {GradientSync::kAuto, GradientSync::kProcessGroup}) {
     testing::RunRanks(2, [&](int rank, auto group) {
-      auto mlp = std::move(model::Mlp::Create(spec).mlp);
-      mlp->Init(1);
-      auto opt = std::move(MakeOptimizer(adam, mlp->flat_params(), mlp->flat_grads()).optimizer);
+      testing::TinyRank tiny = testing::MakeTinyRank(job);
       collective::Communicator comm(rank, 2, group);
       StepOptions options;
       options.sync = sync;
-      TrainStep step(*mlp, *opt, comm, options);
-      for (int s = 0; s < 3; ++s) step.Run(x.narrow(0, rank * 4, 4), y.narrow(0, rank * 4, 4));
+      TrainStep step(*tiny.mlp, *tiny.optimizer, comm, options);
+      for (int s = 0; s < 3; ++s) step.Run(job.x.narrow(0, rank * 4, 4), job.y.narrow(0, rank * 4, 4));
       EXPECT_EQ(step.uses_shared_memory(), sync == GradientSync::kAuto);
-      if (rank == 0) after[sync] = mlp->flat_params().clone();
+      if (rank == 0) after[sync] = tiny.mlp->flat_params().clone();
     });
   }
   EXPECT_TRUE(torch::equal(after[GradientSync::kAuto], after[GradientSync::kProcessGroup]));

@@ -12,6 +12,7 @@
 #include "runtime/collective/hierarchical_allreduce.h"
 #include "runtime/train/step.h"
 #include "tests/runtime/collective/hierarchical_ranks.h"
+#include "tests/runtime/collective/tiny_training.h"
 
 namespace dml::collective {
 namespace {
@@ -173,30 +174,22 @@ TEST(CollectiveHierarchy, AMissingRankStopsEveryNodeWithin10Seconds) {
 // TrainStep picks the hierarchy on fake nodes and trains like the flat
 // process group (within float rounding), identically on every rank.
 TEST(CollectiveHierarchy, TrainStepChoosesItAndMatchesTheProcessGroupPath) {
-  plan::Model spec;
-  spec.layers = {6, 5, 3};
-  plan::Optimizer adam;
-  adam.lr = 0.01;
-  torch::manual_seed(4);
-  torch::Tensor x = torch::randn({16, 6});
-  torch::Tensor y = torch::randint(3, {16}, torch::kInt64);
+  const testing::TinyJob job = testing::MakeTinyJob(16);
   std::map<train::GradientSync, std::vector<torch::Tensor>> after;
   for (train::GradientSync sync : {train::GradientSync::kAuto, train::GradientSync::kProcessGroup}) {
     after[sync].resize(4);
     testing::RunNodes({0, 0, 1, 1}, [&](int rank, Communicator& comm, int64_t key) {
-      auto mlp = std::move(model::Mlp::Create(spec).mlp);
-      mlp->Init(1);
-      auto opt = std::move(train::MakeOptimizer(adam, mlp->flat_params(), mlp->flat_grads()).optimizer);
+      testing::TinyRank tiny = testing::MakeTinyRank(job);
       train::StepOptions options;
       options.sync = sync;
       options.node_key = key;
-      train::TrainStep step(*mlp, *opt, comm, options);
-      for (int s = 0; s < 3; ++s) step.Run(x.narrow(0, rank * 4, 4), y.narrow(0, rank * 4, 4));
+      train::TrainStep step(*tiny.mlp, *tiny.optimizer, comm, options);
+      for (int s = 0; s < 3; ++s) step.Run(job.x.narrow(0, rank * 4, 4), job.y.narrow(0, rank * 4, 4));
       if (sync == train::GradientSync::kAuto) {
         EXPECT_NE(step.exchange().find("hierarchical (2 nodes x 2 ranks"), std::string::npos) << step.exchange();
         EXPECT_TRUE(step.votes_every_step());
       }
-      after[sync][static_cast<size_t>(rank)] = mlp->flat_params().clone();
+      after[sync][static_cast<size_t>(rank)] = tiny.mlp->flat_params().clone();
     });
   }
   const auto& hier = after[train::GradientSync::kAuto];
