@@ -128,6 +128,14 @@ struct Link {
   double latency_s = 0;
 };
 
+// `output { upload = p }`: when the job ends the master PUTs an archive of
+// the job's output directory (model.pt, metrics) to the URL the stack
+// parameter `param` holds (a presigned https URL), and the stack's outputs
+// name what was uploaded, its size and its sha256.
+struct Upload {
+  std::string param;
+};
+
 struct Deployment {
   std::string name;          // job name; files are <name>.heat.yaml / <name>.plan.yaml
   std::string description;
@@ -143,6 +151,7 @@ struct Deployment {
   std::vector<TextParam> text_params;
   std::optional<DatasetDigests> dataset_sha256;
   std::optional<Link> link;  // the site's
+  std::optional<Upload> upload;
 
   // The stack parameter `name`, or null.
   const HeatParam* Param(const std::string& name) const {

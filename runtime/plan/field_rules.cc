@@ -6,6 +6,7 @@ namespace dml::plan {
 namespace {
 
 constexpr std::string_view kHttps = "https://";
+constexpr size_t kSha256HexDigits = 64;
 constexpr unsigned char kDel = 0x7f;
 constexpr unsigned char kUtf8C1Lead = 0xc2;  // U+0080..U+009F are C2 80..C2 9F
 constexpr unsigned char kC1First = 0x80;
@@ -153,6 +154,28 @@ RuleResult CheckRepoUrl(std::string_view url) {
   }
   const std::string_view rest = url.substr(kHttps.size());
   return Authority(rest.substr(0, rest.find_first_of("/?#")));
+}
+
+RuleResult CheckDownloadUrl(std::string_view url) {
+  if (url.empty()) return std::string("is empty");
+  if (RuleResult control = ControlCharacter(url)) return control;
+  if (url.find(' ') != std::string_view::npos) return std::string("holds a space, which a URL may not (write %20)");
+  if (!IsHttpsUrl(url)) return std::string("is not an https:// URL: nodes download only over https");
+  const std::string_view rest = url.substr(kHttps.size());
+  return Authority(rest.substr(0, rest.find_first_of("/?#")));
+}
+
+RuleResult CheckSha256(std::string_view digest) {
+  if (digest.size() != kSha256HexDigits) {
+    return fmt::format("has {} characters, not the {} hexadecimal digits of a sha256", digest.size(), kSha256HexDigits);
+  }
+  for (size_t i = 0; i < digest.size(); ++i) {
+    const char c = digest[i];
+    if (!IsDigit(c) && !(c >= 'a' && c <= 'f')) {
+      return fmt::format("has '{}' at character {}: a sha256 is lowercase hexadecimal digits", c, i + 1);
+    }
+  }
+  return std::nullopt;
 }
 
 RuleResult CheckArgument(std::string_view arg) {

@@ -37,6 +37,13 @@ RuleResult CheckGitRef(std::string_view ref);
 RuleResult CheckRepoUrl(std::string_view url);
 bool IsHttpsUrl(std::string_view url);
 
+// What nodes download (a dataset file, a model): an https URL with a host,
+// nothing else; no control character or space.
+RuleResult CheckDownloadUrl(std::string_view url);
+
+// A file's digest as `sha256sum` prints it: 64 lowercase hexadecimal digits.
+RuleResult CheckSha256(std::string_view digest);
+
 // An argument for the entrypoint: anything an argv entry can hold (no NUL).
 RuleResult CheckArgument(std::string_view arg);
 

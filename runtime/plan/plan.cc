@@ -2,12 +2,14 @@
 
 #include <fmt/format.h>
 
+#include "runtime/plan/capabilities.h"
 #include "runtime/plan/text_fields.h"
 
 namespace dml::plan {
 namespace {
 
 constexpr int kMaxPort = 65535;
+constexpr size_t kImageDims = 3;  // channels, height, width
 
 class Checker {
  public:
@@ -44,23 +46,71 @@ void CheckCluster(const Cluster& c, Checker& check) {
   }
 }
 
+void CheckDataset(const Dataset& d, Checker& check) {
+  check.Require(!d.dir.empty(), "train.dataset.dir", "must be set");
+  check.Require(Supports(kDatasetFormats, d.format), "train.dataset.format",
+                fmt::format("unknown format '{}' (known: {})", d.format, ListOf(kDatasetFormats)));
+  if (d.format == "idx") {
+    for (const auto& [field, value] :
+         {std::pair{"train.dataset.train_images", &d.train_images},
+          std::pair{"train.dataset.train_labels", &d.train_labels},
+          std::pair{"train.dataset.test_images", &d.test_images},
+          std::pair{"train.dataset.test_labels", &d.test_labels}}) {
+      check.Require(!value->empty(), field, "must be set (an idx dataset's file)");
+    }
+  } else if (d.format == "cifar") {
+    check.Require(!d.train_batches.empty(), "train.dataset.train_batches", "must list a cifar dataset's train files");
+    check.Require(!d.test_batches.empty(), "train.dataset.test_batches", "must list a cifar dataset's test files");
+  }
+  check.Require(d.shape.empty() || d.shape.size() == kImageDims, "train.dataset.shape",
+                "must be [channels, height, width]");
+  for (size_t i = 0; i < d.shape.size(); ++i) {
+    check.Require(d.shape[i] >= 1, fmt::format("train.dataset.shape[{}]", i), "must be >= 1");
+  }
+  check.Require(d.classes >= 2, "train.dataset.classes", fmt::format("must be >= 2, not {}", d.classes));
+}
+
+void CheckModel(const Model& m, Checker& check) {
+  if (!Supports(kModelKinds, m.kind)) {
+    check.Require(false, "train.model.kind",
+                  fmt::format("unknown model kind '{}' (this dmlrun runs: {})", m.kind, ListOf(kModelKinds)));
+    return;
+  }
+  if (m.kind == "mlp" || m.kind == "cnn") {
+    check.Require(Supports(kActivations, m.activation), "train.model.activation",
+                  fmt::format("unknown activation '{}' (known: {})", m.activation, ListOf(kActivations)));
+  }
+  if (m.kind == "mlp") {
+    check.Require(m.layers.size() >= 2, "train.model.layers", "needs at least an input and an output size");
+    for (size_t i = 0; i < m.layers.size(); ++i) {
+      check.Require(m.layers[i] >= 1, fmt::format("train.model.layers[{}]", i),
+                    fmt::format("{} is not a layer size", m.layers[i]));
+    }
+    return;
+  }
+  check.Require(m.input.size() == kImageDims, "train.model.input", "must be [channels, height, width]");
+  for (size_t i = 0; i < m.input.size(); ++i) {
+    check.Require(m.input[i] >= 1, fmt::format("train.model.input[{}]", i), "must be >= 1");
+  }
+  check.Require(m.classes >= 2, "train.model.classes", fmt::format("must be >= 2, not {}", m.classes));
+  if (m.kind == "cnn") {
+    check.Require(!m.channels.empty(), "train.model.channels", "must list at least one conv layer");
+    for (size_t i = 0; i < m.channels.size(); ++i) {
+      check.Require(m.channels[i] >= 1, fmt::format("train.model.channels[{}]", i), "must be >= 1");
+    }
+    check.Require(m.kernel >= 1, "train.model.kernel", fmt::format("must be >= 1, not {}", m.kernel));
+  }
+  if (m.kind == "torchscript") check.Require(!m.file.empty(), "train.model.file", "must be set (the saved module)");
+}
+
 void CheckTrain(const TrainSpec& t, Checker& check) {
-  check.Require(!t.dataset.dir.empty(), "train.dataset.dir", "must be set");
-  for (const auto& [field, value] :
-       {std::pair{"train.dataset.train_images", &t.dataset.train_images},
-        std::pair{"train.dataset.train_labels", &t.dataset.train_labels},
-        std::pair{"train.dataset.test_images", &t.dataset.test_images},
-        std::pair{"train.dataset.test_labels", &t.dataset.test_labels}}) {
-    check.Require(!value->empty(), field, "must be set");
-  }
-  check.Require(t.dataset.format == "idx", "train.dataset.format",
-                fmt::format("unknown format '{}' (known: idx)", t.dataset.format));
-  check.Require(t.model.layers.size() >= 2, "train.model.layers",
-                "needs at least an input and an output size");
-  for (size_t i = 0; i < t.model.layers.size(); ++i) {
-    check.Require(t.model.layers[i] >= 1, fmt::format("train.model.layers[{}]", i),
-                  fmt::format("{} is not a layer size", t.model.layers[i]));
-  }
+  CheckDataset(t.dataset, check);
+  CheckModel(t.model, check);
+  check.Require(Supports(kLosses, t.loss), "train.loss",
+                fmt::format("unknown loss '{}' (known: {})", t.loss, ListOf(kLosses)));
+  check.Require(Supports(kOptimizerKinds, t.optimizer.kind), "train.optimizer.kind",
+                fmt::format("unknown optimizer '{}' (this dmlrun runs: {})", t.optimizer.kind,
+                            ListOf(kOptimizerKinds)));
   check.Require(t.batch_per_rank >= 1, "train.batch_per_rank",
                 fmt::format("must be >= 1, not {}", t.batch_per_rank));
   check.Require(t.epochs >= 1, "train.epochs", fmt::format("must be >= 1, not {}", t.epochs));
@@ -68,6 +118,12 @@ void CheckTrain(const TrainSpec& t, Checker& check) {
                 fmt::format("must be > 0, not {}", t.optimizer.lr));
   check.Require(t.threads_per_rank >= 0, "train.threads_per_rank", "must be >= 0 (0: automatic)");
   check.Require(t.checkpoint.every_epochs >= 1, "train.checkpoint.every_epochs", "must be >= 1");
+  for (size_t i = 0; i < t.downloads.size(); ++i) {
+    const std::string at = fmt::format("train.downloads[{}]", i);
+    check.Require(!t.downloads[i].path.empty(), at + ".path", "must be set");
+    check.Require(!t.downloads[i].url.empty(), at + ".url", "must be set");
+    check.Require(!t.downloads[i].sha256.empty(), at + ".sha256", "must be set: nodes check what they download");
+  }
 }
 
 // The rules of field_rules.h, on every text field that is set.
@@ -79,6 +135,20 @@ void CheckTextFields(const Plan& plan, Checker& check) {
 }
 
 }  // namespace
+
+Dataset IdxFiles(std::string name, std::string dir, std::string train_images, std::string train_labels,
+                 std::string test_images, std::string test_labels, int64_t train_size, int64_t test_size) {
+  Dataset d;
+  d.name = std::move(name);
+  d.dir = std::move(dir);
+  d.train_images = std::move(train_images);
+  d.train_labels = std::move(train_labels);
+  d.test_images = std::move(test_images);
+  d.test_labels = std::move(test_labels);
+  d.train_size = train_size;
+  d.test_size = test_size;
+  return d;
+}
 
 const char* JobKindName(JobKind kind) {
   switch (kind) {

@@ -13,7 +13,7 @@
 namespace dml::plan {
 
 // Bumped on any change a reader of the previous version would misread.
-inline constexpr int kPlanVersion = 1;
+inline constexpr int kPlanVersion = 2;
 
 // A group of identical nodes. The master is node 0: the first node of the
 // first group. When `count_param` is set, the count came from a deploy-time
@@ -42,31 +42,59 @@ struct Timeouts {
   double heartbeat_s = 5;
 };
 
-// MNIST-format IDX files (gzip or plain) under `dir`.
+// A file the nodes download before the job starts: from `url` (https),
+// checked against `sha256`, to `path` (absolute, or relative to the
+// dataset's dir for a dataset file). On a stack the master fetches it once and
+// serves it to the workers; `dmlrun local` fetches what is missing.
+struct Download {
+  std::string path;
+  std::string url;
+  std::string sha256;  // 64 lowercase hex digits
+};
+
+// A dataset's files under `dir`. Formats (kDatasetFormats):
+//   idx:   MNIST's IDX files (gzip or plain), the four named ones;
+//   cifar: CIFAR-10's binary batches (each record a label byte, then 3x32x32
+//          pixel bytes, channel-major), `train_batches` and `test_batches`.
 struct Dataset {
   std::string name;
   std::string format = "idx";
   std::string dir;
-  std::string train_images;
+  std::string train_images;  // idx
   std::string train_labels;
   std::string test_images;
   std::string test_labels;
+  std::vector<std::string> train_batches;  // cifar
+  std::vector<std::string> test_batches;
   int64_t train_size = 0;  // as declared; the loader checks the files agree
   int64_t test_size = 0;
+  std::vector<int64_t> shape;  // one sample: {channels, height, width}; the loader checks the files agree
+  int64_t classes = 10;        // labels lie in [0, classes)
 };
 
+// An idx dataset's four files under `dir`; sizes 0: not declared.
+Dataset IdxFiles(std::string name, std::string dir, std::string train_images, std::string train_labels,
+                 std::string test_images, std::string test_labels, int64_t train_size = 0, int64_t test_size = 0);
+
+// A model (kModelKinds). Batches reach it as [N, features] (mlp: features
+// = layers.front(), the sample flattened) or [N, C, H, W] (cnn, torchscript).
 struct Model {
   std::string kind = "mlp";
-  std::vector<int64_t> layers;  // sizes, input first: {784, 100, 10}
-  std::string activation = "relu";
+  std::vector<int64_t> layers;       // mlp: sizes, input first: {784, 100, 10}
+  std::string activation = "relu";   // mlp, cnn
+  std::vector<int64_t> input;        // cnn, torchscript: one sample {C, H, W}
+  std::vector<int64_t> channels;     // cnn: each conv layer's output channels
+  int64_t kernel = 3;                // cnn: square kernel, stride 1, no padding; then 2x2 max pooling
+  int64_t classes = 10;              // cnn, torchscript: outputs
+  std::string file;                  // torchscript: the saved module (torch.jit.save) on the node
 };
 
 struct Optimizer {
-  std::string kind = "adam";  // "adam" | "sgd"
+  std::string kind = "adam";  // kOptimizerKinds: "adam" | "adamw" | "sgd"
   double lr = 1e-3;
   double momentum = 0.0;      // sgd
-  double weight_decay = 0.0;
-  double beta1 = 0.9;         // adam
+  double weight_decay = 0.0;  // sgd, adam: L2 added to the gradient; adamw: decoupled
+  double beta1 = 0.9;         // adam, adamw
   double beta2 = 0.999;
   double eps = 1e-8;
 };
@@ -86,6 +114,8 @@ struct TrainSpec {
   uint64_t seed = 0;
   int threads_per_rank = 0;  // 0: the node's cores divided among its local ranks
   Checkpoint checkpoint;
+  // Fetched before training: https dataset files, a torchscript model.
+  std::vector<Download> downloads;
 };
 
 // A user's own program (the prototype's job): cloned, requirements installed,

@@ -96,22 +96,54 @@ void WriteTimeouts(Writer& w, const Timeouts& t) {
   w.Line(2, "heartbeat_s", Num(t.heartbeat_s));
 }
 
+std::string Ints(const std::vector<int64_t>& values) {
+  return FlowList(values, [](int64_t n) { return std::to_string(n); });
+}
+
+// Each format's own files only, so a plan shows what its reader uses.
+void WriteDataset(Writer& w, const Dataset& d) {
+  w.Open(2, "dataset");
+  w.Text(4, "name", d.name);
+  w.Text(4, "format", d.format);
+  w.Text(4, "dir", d.dir);
+  if (d.format == "cifar") {
+    w.Line(4, "train_batches", FlowList(d.train_batches, [&](const std::string& f) { return w.Str(f); }));
+    w.Line(4, "test_batches", FlowList(d.test_batches, [&](const std::string& f) { return w.Str(f); }));
+  } else {
+    w.Text(4, "train_images", d.train_images);
+    w.Text(4, "train_labels", d.train_labels);
+    w.Text(4, "test_images", d.test_images);
+    w.Text(4, "test_labels", d.test_labels);
+  }
+  w.Line(4, "train_size", std::to_string(d.train_size));
+  w.Line(4, "test_size", std::to_string(d.test_size));
+  w.Line(4, "shape", Ints(d.shape));
+  w.Line(4, "classes", std::to_string(d.classes));
+}
+
+// Each kind's own fields only.
+void WriteModel(Writer& w, const Model& m) {
+  w.Open(2, "model");
+  w.Text(4, "kind", m.kind);
+  if (m.kind == "mlp") {
+    w.Line(4, "layers", Ints(m.layers));
+    w.Text(4, "activation", m.activation);
+    return;
+  }
+  w.Line(4, "input", Ints(m.input));
+  if (m.kind == "cnn") {
+    w.Line(4, "channels", Ints(m.channels));
+    w.Line(4, "kernel", std::to_string(m.kernel));
+    w.Text(4, "activation", m.activation);
+  }
+  w.Line(4, "classes", std::to_string(m.classes));
+  if (m.kind == "torchscript") w.Text(4, "file", m.file);
+}
+
 void WriteTrain(Writer& w, const TrainSpec& t) {
   w.Open(0, "train");
-  w.Open(2, "dataset");
-  w.Text(4, "name", t.dataset.name);
-  w.Text(4, "format", t.dataset.format);
-  w.Text(4, "dir", t.dataset.dir);
-  w.Text(4, "train_images", t.dataset.train_images);
-  w.Text(4, "train_labels", t.dataset.train_labels);
-  w.Text(4, "test_images", t.dataset.test_images);
-  w.Text(4, "test_labels", t.dataset.test_labels);
-  w.Line(4, "train_size", std::to_string(t.dataset.train_size));
-  w.Line(4, "test_size", std::to_string(t.dataset.test_size));
-  w.Open(2, "model");
-  w.Text(4, "kind", t.model.kind);
-  w.Line(4, "layers", FlowList(t.model.layers, [](int64_t n) { return std::to_string(n); }));
-  w.Text(4, "activation", t.model.activation);
+  WriteDataset(w, t.dataset);
+  WriteModel(w, t.model);
   w.Text(2, "loss", t.loss);
   w.Open(2, "optimizer");
   w.Text(4, "kind", t.optimizer.kind);
@@ -128,6 +160,13 @@ void WriteTrain(Writer& w, const TrainSpec& t) {
   w.Open(2, "checkpoint");
   w.Text(4, "dir", t.checkpoint.dir);
   w.Line(4, "every_epochs", std::to_string(t.checkpoint.every_epochs));
+  if (t.downloads.empty()) return;
+  w.Open(2, "downloads");
+  for (const Download& d : t.downloads) {
+    w.Item(4, "path", w.Str(d.path));
+    w.Text(6, "url", d.url);
+    w.Text(6, "sha256", d.sha256);
+  }
 }
 
 void WriteCommand(Writer& w, const CommandSpec& c) {

@@ -42,29 +42,59 @@ void ReadTimeouts(YamlReader& r, const YAML::Node& n, Timeouts* t) {
   r.Get(n, "timeouts", "heartbeat_s", &t->heartbeat_s, kOptional);
 }
 
+void ReadDataset(YamlReader& r, const YAML::Node& d, Dataset* dataset) {
+  const char* at = "train.dataset";
+  r.CheckKeys(d, at, {"name", "format", "dir", "train_images", "train_labels", "test_images", "test_labels",
+                      "train_batches", "test_batches", "train_size", "test_size", "shape", "classes"});
+  r.Get(d, at, "name", &dataset->name, kOptional);
+  r.Get(d, at, "format", &dataset->format, kOptional);
+  r.Get(d, at, "dir", &dataset->dir, kRequired);
+  // Which files a format needs, Validate checks: the reader takes what is there.
+  r.Get(d, at, "train_images", &dataset->train_images, kOptional);
+  r.Get(d, at, "train_labels", &dataset->train_labels, kOptional);
+  r.Get(d, at, "test_images", &dataset->test_images, kOptional);
+  r.Get(d, at, "test_labels", &dataset->test_labels, kOptional);
+  r.Get(d, at, "train_batches", &dataset->train_batches, kOptional);
+  r.Get(d, at, "test_batches", &dataset->test_batches, kOptional);
+  r.Get(d, at, "train_size", &dataset->train_size, kOptional);
+  r.Get(d, at, "test_size", &dataset->test_size, kOptional);
+  r.Get(d, at, "shape", &dataset->shape, kOptional);
+  r.Get(d, at, "classes", &dataset->classes, kOptional);
+}
+
+void ReadModel(YamlReader& r, const YAML::Node& m, Model* model) {
+  const char* at = "train.model";
+  r.CheckKeys(m, at, {"kind", "layers", "activation", "input", "channels", "kernel", "classes", "file"});
+  r.Get(m, at, "kind", &model->kind, kRequired);
+  r.Get(m, at, "layers", &model->layers, kOptional);
+  r.Get(m, at, "activation", &model->activation, kOptional);
+  r.Get(m, at, "input", &model->input, kOptional);
+  r.Get(m, at, "channels", &model->channels, kOptional);
+  r.Get(m, at, "kernel", &model->kernel, kOptional);
+  r.Get(m, at, "classes", &model->classes, kOptional);
+  r.Get(m, at, "file", &model->file, kOptional);
+}
+
+void ReadDownloads(YamlReader& r, const YAML::Node& list, std::vector<Download>* downloads) {
+  if (!r.ExpectSequence(list, "train.downloads")) return;
+  for (size_t i = 0; i < list.size(); ++i) {
+    const std::string at = "train.downloads[" + std::to_string(i) + "]";
+    const YAML::Node item = list[i];
+    if (!r.ExpectMap(item, at)) continue;
+    r.CheckKeys(item, at, {"path", "url", "sha256"});
+    Download download;
+    r.Get(item, at, "path", &download.path, kRequired);
+    r.Get(item, at, "url", &download.url, kRequired);
+    r.Get(item, at, "sha256", &download.sha256, kRequired);
+    downloads->push_back(std::move(download));
+  }
+}
+
 void ReadTrain(YamlReader& r, const YAML::Node& n, TrainSpec* t) {
   r.CheckKeys(n, "train", {"dataset", "model", "loss", "optimizer", "batch_per_rank", "epochs",
-                           "seed", "threads_per_rank", "checkpoint"});
-  if (YAML::Node d = r.Section(n, "train", "dataset", kRequired)) {
-    const char* at = "train.dataset";
-    r.CheckKeys(d, at, {"name", "format", "dir", "train_images", "train_labels", "test_images",
-                        "test_labels", "train_size", "test_size"});
-    r.Get(d, at, "name", &t->dataset.name, kOptional);
-    r.Get(d, at, "format", &t->dataset.format, kOptional);
-    r.Get(d, at, "dir", &t->dataset.dir, kRequired);
-    r.Get(d, at, "train_images", &t->dataset.train_images, kRequired);
-    r.Get(d, at, "train_labels", &t->dataset.train_labels, kRequired);
-    r.Get(d, at, "test_images", &t->dataset.test_images, kRequired);
-    r.Get(d, at, "test_labels", &t->dataset.test_labels, kRequired);
-    r.Get(d, at, "train_size", &t->dataset.train_size, kOptional);
-    r.Get(d, at, "test_size", &t->dataset.test_size, kOptional);
-  }
-  if (YAML::Node m = r.Section(n, "train", "model", kRequired)) {
-    r.CheckKeys(m, "train.model", {"kind", "layers", "activation"});
-    r.Get(m, "train.model", "kind", &t->model.kind, kRequired);
-    r.Get(m, "train.model", "layers", &t->model.layers, kRequired);
-    r.Get(m, "train.model", "activation", &t->model.activation, kOptional);
-  }
+                           "seed", "threads_per_rank", "checkpoint", "downloads"});
+  if (YAML::Node d = r.Section(n, "train", "dataset", kRequired)) ReadDataset(r, d, &t->dataset);
+  if (YAML::Node m = r.Section(n, "train", "model", kRequired)) ReadModel(r, m, &t->model);
   r.Get(n, "train", "loss", &t->loss, kOptional);
   if (YAML::Node o = r.Section(n, "train", "optimizer", kRequired)) {
     const char* at = "train.optimizer";
@@ -86,6 +116,7 @@ void ReadTrain(YamlReader& r, const YAML::Node& n, TrainSpec* t) {
     r.Get(c, "train.checkpoint", "dir", &t->checkpoint.dir, kOptional);
     r.Get(c, "train.checkpoint", "every_epochs", &t->checkpoint.every_epochs, kOptional);
   }
+  if (r.Has(n, "train", "downloads", kOptional)) ReadDownloads(r, n["downloads"], &t->downloads);
 }
 
 void ReadCommand(YamlReader& r, const YAML::Node& n, CommandSpec* c) {
@@ -111,9 +142,10 @@ void ReadPlan(YamlReader& r, const YAML::Node& root, Plan* plan) {
   if (!r.ExpectMap(root, "")) return;
   if (!r.Get(root, "", "dml_plan", &plan->version, kRequired)) return;
   if (plan->version != kPlanVersion) {
-    r.Error("dml_plan", "plan version " + std::to_string(plan->version) +
-                            " is not supported (this dmlrun reads version " +
-                            std::to_string(kPlanVersion) + "); rebuild it with a matching dmlc");
+    const std::string older = plan->version < kPlanVersion ? ", written by an older dmlc," : "";
+    r.Error("dml_plan", "plan version " + std::to_string(plan->version) + older +
+                            " is not supported (this dmlrun reads version " + std::to_string(kPlanVersion) +
+                            "); rebuild it with the dmlc of this release");
     return;
   }
   r.CheckKeys(root, "", {"dml_plan", "job", "cluster", "timeouts", "train", "command"});

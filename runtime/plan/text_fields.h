@@ -38,7 +38,21 @@ void ForEachTextField(PlanT& plan, Fn&& fn) {
     fn(std::string("train.dataset.train_labels"), d.train_labels, &CheckRelativePath);
     fn(std::string("train.dataset.test_images"), d.test_images, &CheckRelativePath);
     fn(std::string("train.dataset.test_labels"), d.test_labels, &CheckRelativePath);
+    for (size_t i = 0; i < d.train_batches.size(); ++i) {
+      fn("train.dataset.train_batches[" + std::to_string(i) + "]", d.train_batches[i], &CheckRelativePath);
+    }
+    for (size_t i = 0; i < d.test_batches.size(); ++i) {
+      fn("train.dataset.test_batches[" + std::to_string(i) + "]", d.test_batches[i], &CheckRelativePath);
+    }
+    fn(std::string("train.model.file"), plan.train->model.file, &CheckNodePath);
     fn(std::string("train.checkpoint.dir"), plan.train->checkpoint.dir, &CheckNodePath);
+    for (size_t i = 0; i < plan.train->downloads.size(); ++i) {
+      auto& download = plan.train->downloads[i];
+      const std::string at = "train.downloads[" + std::to_string(i) + "]";
+      fn(at + ".path", download.path, &CheckNodePath);
+      fn(at + ".url", download.url, &CheckDownloadUrl);
+      fn(at + ".sha256", download.sha256, &CheckSha256);
+    }
   }
   if (plan.command) {
     auto& c = *plan.command;

@@ -15,6 +15,7 @@ Exit 77 (skipped) when Heat's validator is absent.
 """
 import json
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -36,14 +37,14 @@ def stub(path, body):
     os.chmod(path, 0o755)
 
 
-def make_stubs(bin_dir, log):
+def make_stubs(bin_dir, log, plan_version):
     os.makedirs(bin_dir)
     for name in LOGGING_STUBS:
         stub(os.path.join(bin_dir, name), f'echo "{name} $*" >> {log}\nexit 0\n')
-    # The image's dmlrun (runtime { source = preinstalled }): says which plan
-    # versions it reads, and keeps the plan a node runs.
+    # The image's dmlrun (runtime { source = preinstalled }): reads the plan's
+    # version, and keeps the plan a node runs.
     stub(os.path.join(bin_dir, "dmlrun"),
-         'if [[ $1 == version ]]; then echo \'{"plan_versions": [1]}\'; exit 0; fi\n'
+         f'if [[ $1 == version ]]; then echo \'{{"plan_versions": [{plan_version}]}}\'; exit 0; fi\n'
          f'echo "dmlrun $*" >> {log}\ncp "$2" {log}.plan\nexit 0\n')
     stub(os.path.join(bin_dir, heat_render.NOTIFY_STAND_IN),
          f'while [[ $# -gt 0 ]]; do\n  if [[ $1 == --data-binary ]]; then printf "%s\\n" "$2" >> {log}.signals; fi\n'
@@ -54,7 +55,8 @@ def run_node(script, work):
     for path in PATHS:
         script = script.replace(path, work + path)
     log = os.path.join(work, "log")
-    make_stubs(os.path.join(work, "bin"), log)
+    version = re.search(r"dml_plan: (\d+)", script)
+    make_stubs(os.path.join(work, "bin"), log, version.group(1) if version else "0")
     path = os.path.join(work, "boot.sh")
     with open(path, "w") as f:
         f.write(script)

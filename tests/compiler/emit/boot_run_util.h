@@ -44,7 +44,7 @@ struct Stubs {
   std::string master_dir;
   // A preinstalled dmlrun: what `dmlrun version --json` lists, and whether
   // the image has every package the job needs (dpkg-query).
-  std::string plan_versions = "[1]";
+  std::string plan_versions = "[2]";
   bool image_has_job_packages = true;
   // The body of the stand-in firewall-cmd (bash); by default firewalld is
   // not running. Its calls are logged one a line to firewall_log.

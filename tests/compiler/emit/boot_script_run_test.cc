@@ -308,14 +308,14 @@ TEST(EmitBootScript, PreinstalledRuntimeInstallsOnlyTheJobPackagesTheImageLacks)
 
 TEST(EmitBootScript, PreinstalledRuntimeOfAnotherPlanVersionFailsClearly) {
   Stubs stubs;
-  stubs.plan_versions = "[2, 3]";
+  stubs.plan_versions = "[3, 4]";
   const NodeRun run = RunNode(PreinstalledDeployment(), 1, 0, stubs, "preinstalled_old");
   EXPECT_NE(run.status, 0);
   ASSERT_EQ(run.signals.size(), 1u) << run.output;
   EXPECT_EQ(run.signals[0]["status"], "FAILURE");
   const std::string reason = run.signals[0]["reason"];
   EXPECT_NE(reason.find("while checking the preinstalled dmlrun"), std::string::npos) << reason;
-  EXPECT_NE(reason.find("reads plan version(s) 2 3, not this plan's version " +
+  EXPECT_NE(reason.find("reads plan version(s) 3 4, not this plan's version " +
                         std::to_string(plan::kPlanVersion)),
             std::string::npos) << reason;
   EXPECT_TRUE(run.dmlrun_args.empty());

@@ -217,9 +217,10 @@ TEST(LaunchDmlrun, PlanOfAnotherVersionExitsTwoNamingTheFile) {
   TempDir dir;
   std::string plan_path = dir.File("future.plan.yaml");
   std::string text = plan::SerializePlan(CommandPlan("/nowhere", dir.path()));
-  size_t version = text.find("dml_plan: 1");
+  const std::string current = "dml_plan: " + std::to_string(plan::kPlanVersion);
+  size_t version = text.find(current);
   ASSERT_NE(version, std::string::npos) << text;
-  text.replace(version, std::string("dml_plan: 1").size(), "dml_plan: 99");
+  text.replace(version, current.size(), "dml_plan: 99");
   WriteFile(plan_path, text);
   std::string log;
   EXPECT_EQ(RunCommand({kDmlrun, "local", plan_path}, dir, &log), 2) << log;

@@ -64,8 +64,8 @@ plan::Plan TrainPlan(const std::string& data_dir) {
   plan.cluster.groups = {{"master", 1, 1, ""}, {"workers", 1, 1, ""}};
   plan.timeouts.rendezvous_s = 30;
   plan::TrainSpec train;
-  train.dataset = {"tiny", "idx", data_dir, "train-images", "train-labels",
-                   "test-images", "test-labels", kTrainSize, kTestSize};
+  train.dataset = plan::IdxFiles("tiny", data_dir, "train-images", "train-labels",
+                   "test-images", "test-labels", kTrainSize, kTestSize);
   train.model.layers = {kSide * kSide, 16, kClasses};
   train.batch_per_rank = 16;
   train.epochs = 5;  // --epochs 1 below must win

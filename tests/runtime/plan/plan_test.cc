@@ -160,14 +160,29 @@ TEST(PlanTest, ReplaceParamHolesFillsOnlyHoles) {
 }
 
 TEST(PlanTest, OtherVersionIsOneClearError) {
+  const std::string current = "dml_plan: " + std::to_string(kPlanVersion);
   std::string text = SerializePlan(SamplePlan());
-  text.replace(text.find("dml_plan: 1"), 11, "dml_plan: 2");
-  text += "new_field_of_v2: 1\n";
+  text.replace(text.find(current), current.size(), "dml_plan: 99");
+  text += "new_field_of_v99: 1\n";
+  LoadResult r = ParsePlan(text, "new.plan.yaml");
+  ASSERT_FALSE(r.plan);
+  ASSERT_EQ(r.errors.size(), 1u) << Errors(r);
+  EXPECT_EQ(r.errors[0].Render().rfind("new.plan.yaml: dml_plan: plan version 99 is not supported", 0), 0u)
+      << Errors(r);
+}
+
+// A plan of version 1 (before cnn, torchscript, adamw, cifar and downloads)
+// is refused as a whole, saying which side is older.
+TEST(PlanTest, OldVersionSaysItCameFromAnOlderDmlc) {
+  const std::string current = "dml_plan: " + std::to_string(kPlanVersion);
+  std::string text = SerializePlan(SamplePlan());
+  text.replace(text.find(current), current.size(), "dml_plan: 1");
   LoadResult r = ParsePlan(text, "old.plan.yaml");
   ASSERT_FALSE(r.plan);
   ASSERT_EQ(r.errors.size(), 1u) << Errors(r);
-  EXPECT_EQ(r.errors[0].Render().rfind("old.plan.yaml: dml_plan: plan version 2 is not supported", 0), 0u)
-      << Errors(r);
+  EXPECT_EQ(r.errors[0].Render(),
+            "old.plan.yaml: dml_plan: plan version 1, written by an older dmlc, is not supported (this dmlrun reads "
+            "version 2); rebuild it with the dmlc of this release");
 }
 
 TEST(PlanTest, UnknownMissingAndMistypedFieldsAreNamed) {

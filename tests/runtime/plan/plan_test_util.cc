@@ -12,9 +12,15 @@ Plan SamplePlan() {
   p.timeouts = {120, 30.5, 3600, 2.5};
   p.max_restarts = 3;
   TrainSpec t;
-  t.dataset = {"fashion_mnist", "idx", "/usr/share/datasets/fashion-mnist",
-               "train-images-idx3-ubyte.gz", "train-labels-idx1-ubyte.gz",
-               "t10k-images-idx3-ubyte.gz", "t10k-labels-idx1-ubyte.gz", 60000, 10000};
+  t.dataset.name = "fashion_mnist";
+  t.dataset.dir = "/usr/share/datasets/fashion-mnist";
+  t.dataset.train_images = "train-images-idx3-ubyte.gz";
+  t.dataset.train_labels = "train-labels-idx1-ubyte.gz";
+  t.dataset.test_images = "t10k-images-idx3-ubyte.gz";
+  t.dataset.test_labels = "t10k-labels-idx1-ubyte.gz";
+  t.dataset.train_size = 60000;
+  t.dataset.test_size = 10000;
+  t.dataset.shape = {1, 28, 28};
   t.model.layers = {784, 100, 10};
   t.optimizer.kind = "sgd";
   t.optimizer.lr = 1e-3;

@@ -123,12 +123,13 @@ TEST(PlanTextFields, NamesAreIdentifiers) {
 TEST(PlanTextFields, TheListNamesEveryTextFieldOnce) {
   Plan p = SampleCommandPlan();
   p.train = SamplePlan().train;
+  p.train->downloads.push_back({"/d/model.pt", "https://example.org/model.pt", std::string(64, 'a')});
   std::vector<std::string> names;
   ForEachTextField(p, [&](const std::string& field, std::string& value, Rule) {
     names.push_back(field);
     value = "changed";
   });
-  EXPECT_EQ(names.size(), 22u);
+  EXPECT_EQ(names.size(), 26u);
   EXPECT_EQ(p.command->entrypoint, "changed");  // references into the plan
   EXPECT_EQ(p.train->dataset.dir, "changed");
   EXPECT_EQ(p.cluster.groups[1].count_param, "changed");

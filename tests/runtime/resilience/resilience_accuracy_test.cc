@@ -24,9 +24,9 @@ double TestAccuracy(const TempDir& dir, int ranks) {
   plan::Plan plan = LoopbackPlan(kFashionMnist, ranks, 0);
   plan.job = "fmnist" + std::to_string(ranks);
   plan::TrainSpec& train = *plan.train;
-  train.dataset = {"fashion_mnist", "idx", kFashionMnist, "train-images-idx3-ubyte.gz",
+  train.dataset = plan::IdxFiles("fashion_mnist", kFashionMnist, "train-images-idx3-ubyte.gz",
                    "train-labels-idx1-ubyte.gz", "t10k-images-idx3-ubyte.gz", "t10k-labels-idx1-ubyte.gz",
-                   60000, 10000};
+                   60000, 10000);
   train.model.layers = {784, 100, 10};
   train.batch_per_rank = 64;
   train.epochs = 10;

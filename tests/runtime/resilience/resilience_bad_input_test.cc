@@ -62,7 +62,7 @@ TEST(ResilienceBadInput, UnknownModelIsNamed) {
   plan::Plan plan = LoopbackPlan(dir.path(), 1, 1);
   plan.train->model.kind = "transformer";
   Outcome outcome = RunLocal(dir, plan);
-  EXPECT_EQ(outcome.status, 1) << outcome.log;
+  EXPECT_EQ(outcome.status, 2) << outcome.log;  // refused with the plan, before any rank starts
   EXPECT_NE(outcome.log.find("train.model.kind"), std::string::npos) << outcome.log;
   EXPECT_NE(outcome.log.find("'transformer'"), std::string::npos) << outcome.log;
 }

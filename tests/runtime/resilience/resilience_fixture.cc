@@ -112,7 +112,7 @@ plan::Plan LoopbackPlan(const std::string& data_dir, int master_procs, int worke
   if (worker_procs > 0) plan.cluster.groups.push_back({"workers", 1, worker_procs, ""});
   plan.timeouts.rendezvous_s = 30;
   plan::TrainSpec train;
-  train.dataset = {"tiny", "idx", data_dir, "train-images", "train-labels", "test-images", "test-labels", 0, 0};
+  train.dataset = plan::IdxFiles("tiny", data_dir, "train-images", "train-labels", "test-images", "test-labels", 0, 0);
   train.model.layers = {kSide * kSide, 16, kClasses};
   train.batch_per_rank = 16;
   train.epochs = 3;
