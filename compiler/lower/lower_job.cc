@@ -164,6 +164,9 @@ std::optional<ir::DatasetDigests> LowerDigests(const Value& job) {
   const Value* dataset = train ? train->Field("dataset") : nullptr;
   const Value* sha = dataset ? dataset->Field("sha256") : nullptr;
   if (sha == nullptr || sha->kind != ValueKind::kRecord) return std::nullopt;
+  // Downloaded files are checked as they arrive (train.downloads), which
+  // happens after the boot script's check of the files on the image.
+  if (sema::Downloads(*dataset)) return std::nullopt;
   // The four files of an idx dataset (a cifar dataset's batch digests reach
   // the nodes as downloads only).
   for (const char* file : {"train_images", "train_labels", "test_images", "test_labels"}) {

@@ -62,6 +62,26 @@ void RequireFiles(const Value& dataset, diag::DiagnosticSink& sink) {
       if (dataset.Field(field) == nullptr) missing.push_back(field);
     }
   }
+  // The other format's files would be silently ignored.
+  const std::vector<std::string> other = cifar ? std::vector<std::string>{"train_images", "train_labels", "test_images",
+                                                                          "test_labels"}
+                                               : std::vector<std::string>{"train_batches", "test_batches"};
+  for (const std::string& field : other) {
+    const FieldValue* entry = dataset.FieldEntry(field);
+    if (entry == nullptr || entry->value == nullptr || entry->name_range == entry->value->range) continue;
+    if (entry->value->kind == ValueKind::kList && entry->value->items.empty()) continue;
+    std::vector<diag::Note> notes;
+    if (const FieldValue* f = dataset.FieldEntry("format")) {
+      const bool defaulted = f->value && f->name_range == f->value->range;
+      notes.push_back({f->name_range, defaulted ? "the format is `idx`, the default" : "the format is set here"});
+    }
+    sink.Report({diag::Kind::conflicting_fields, entry->name_range,
+                 "`" + field + "` is a file of " + (cifar ? "an idx" : "a cifar") + " dataset, but " + name + " is " +
+                     (cifar ? "cifar" : "idx"),
+                 notes,
+                 {cifar ? "a cifar dataset reads `train_batches` and `test_batches`"
+                        : "an idx dataset reads its four files; set `format = cifar` for batches"}});
+  }
   for (const std::string& field : missing) {
     sink.Report({diag::Kind::missing_field, dataset.range,
                  "the " + std::string(cifar ? "cifar" : "idx") + " dataset " + name + " has no `" + field + "`", {},
