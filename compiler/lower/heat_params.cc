@@ -76,6 +76,12 @@ HeatParams::HeatParams(const std::vector<Value>& params) {
     heat.description = std::string("param `") + value.text + "` (" + ValueKindName(value.param_type) +
                        UnitNote(value.param_type) + ") of the .dml file";
     if (value.param_type == ValueKind::kCidr) heat.cidr_constraint = kCidrConstraint;
+    if (value.param_url) {
+      heat.description = "param `" + value.text + "` (an https URL, kept hidden) of the .dml file";
+      heat.hidden = true;
+      heat.allowed_pattern = sema::kUrlPattern;
+      heat.allowed_pattern_description = sema::kUrlPatternReason;
+    }
     GuardHeatText(heat);
     // A count is a whole number: Heat's modulo refuses 2.5 at stack create
     // (2.0 passes it, and the node's boot script refuses it).

@@ -29,6 +29,13 @@ void CheckCluster(const Value& cluster, const ClusterShape& shape, diag::Diagnos
 // unsupported_by_runtime. `cluster` is the shape of the job's cluster.
 void CheckJob(const Value& job, const ClusterShape& cluster, diag::DiagnosticSink& sink);
 
+// input_shape_mismatch, classes_mismatch, image_too_small: the train
+// block's model against its dataset, and a cnn's layers against its input.
+void CheckModel(const Value& train, diag::DiagnosticSink& sink);
+// insecure_download_url, missing_sha256 and the files' names: a dataset's
+// files in its `dir` or at https URLs, a torchscript model's `path` or `url`.
+void CheckDownloads(const Value& train, diag::DiagnosticSink& sink);
+
 // value_out_of_range: the rules dmlrun applies to the plan's text
 // (runtime/plan/field_rules.h) on `run`'s ref, requirements, entrypoint,
 // python, args and https repo, the dataset's dir and files, the checkpoint dir.

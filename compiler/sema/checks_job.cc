@@ -1,54 +1,54 @@
 // The job rules: https repos, consistent timeouts, the dataset's digests, the
-// global batch against the dataset, what the runtime can run; and the limits on param-driven
+// global batch against the dataset, what the runtime can run (the model
+// against the dataset and the downloads in checks_model.cc and
+// checks_downloads.cc); and the limits on param-driven
 // counts that lowering turns into Heat range constraints.
 #include <algorithm>
+#include <array>
 #include <cstdint>
+#include <string_view>
 
 #include "compiler/sema/checks.h"
+#include "runtime/plan/capabilities.h"
 
 namespace dml::sema {
 namespace {
 
-// What dmlrun (plan version 1) trains; the language has more (stdlib/prelude.dml).
-constexpr const char* kRuntimeModels[] = {"mlp"};
-constexpr const char* kRuntimeOptimizers[] = {"adam", "sgd"};
-
+// What the runtime runs (runtime/plan/capabilities.h) against what the
+// language has: a name the prelude declares that dmlrun lacks is refused here,
+// at its line:col, rather than by the nodes.
+// "`adam`, `adamw` and `sgd`"
 template <size_t N>
-bool Supported(const char* const (&known)[N], const std::string& kind) {
-  return std::find_if(std::begin(known), std::end(known), [&](const char* k) { return kind == k; }) !=
-         std::end(known);
-}
-
-// "`adam` and `sgd`"
-template <size_t N>
-std::string List(const char* const (&known)[N]) {
+std::string Listed(const std::array<std::string_view, N>& known) {
   std::string text;
   for (size_t i = 0; i < N; ++i) {
     if (i > 0) text += i + 1 == N ? " and " : ", ";
-    text += std::string("`") + known[i] + "`";
+    text += "`" + std::string(known[i]) + "`";
   }
   return text;
 }
 
+template <size_t N>
+void CheckSupported(const std::array<std::string_view, N>& known, const Value* value, const std::string& name,
+                    const char* what, diag::DiagnosticSink& sink) {
+  if (value == nullptr || plan::Supports(known, name)) return;
+  sink.Report({diag::Kind::unsupported_by_runtime, value->range,
+               std::string("dmlrun has no ") + what + " `" + name + "` yet", {},
+               {"so far dmlrun has " + Listed(known)}});
+}
+
 void CheckRuntimeSupport(const Value& train, diag::DiagnosticSink& sink) {
   const Value* model = BlockField(train, "model");
-  if (model && !Supported(kRuntimeModels, model->record_type)) {
-    sink.Report({diag::Kind::unsupported_by_runtime, model->range,
-                 "dmlrun cannot train a `" + model->record_type + "` model yet", {},
-                 {"so far dmlrun trains " + List(kRuntimeModels)}});
-  }
+  if (model) CheckSupported(plan::kModelKinds, model, model->record_type, "model", sink);
   const Value* optimizer = BlockField(train, "optimizer");
-  if (optimizer && !Supported(kRuntimeOptimizers, optimizer->record_type)) {
-    std::vector<std::string> help = {"so far dmlrun has " + List(kRuntimeOptimizers)};
-    if (optimizer->record_type == "adamw") {
-      // AdamW decays weights apart from the gradient; adam's weight_decay adds
-      // an L2 term to it. They train differently, so one is no stand-in.
-      help.push_back("`adam { weight_decay = ... }` is not the same: it adds an L2 penalty to the "
-                     "gradient, while AdamW decays the weights directly");
-    }
-    sink.Report({diag::Kind::unsupported_by_runtime, optimizer->range,
-                 "dmlrun has no `" + optimizer->record_type + "` optimizer yet", {}, help});
-  }
+  if (optimizer) CheckSupported(plan::kOptimizerKinds, optimizer, optimizer->record_type, "optimizer", sink);
+  const Value* loss = train.Field("loss");
+  if (loss) CheckSupported(plan::kLosses, loss, loss->text, "loss", sink);
+  const Value* dataset = BlockField(train, "dataset");
+  const Value* format = dataset ? dataset->Field("format") : nullptr;
+  if (format) CheckSupported(plan::kDatasetFormats, format, format->text, "dataset format", sink);
+  const Value* activation = model ? model->Field("activation") : nullptr;
+  if (activation) CheckSupported(plan::kActivations, activation, activation->text, "activation", sink);
 }
 
 // The text of `url` as written decides: a param (`${p}`) may fill in the
@@ -116,13 +116,20 @@ void CheckDatasetDigests(const Value& train, diag::DiagnosticSink& sink) {
   const Value* dataset = BlockField(train, "dataset");
   const Value* sha = dataset ? BlockField(*dataset, "sha256") : nullptr;
   if (sha == nullptr) return;
-  for (const FieldValue& file : sha->fields) {
-    if (!file.value || file.value->kind != ValueKind::kString) continue;
-    const std::string problem = Sha256Problem(file.value->text);
-    if (problem.empty()) continue;
-    sink.Report({diag::Kind::value_out_of_range, file.value->range,
-                 "the sha256 of `" + file.name + "` must be 64 hexadecimal digits, but " + problem, {},
+  auto check = [&](const Value& digest, const std::string& what) {
+    const std::string problem = Sha256Problem(digest.text);
+    if (problem.empty()) return;
+    sink.Report({diag::Kind::value_out_of_range, digest.range,
+                 "the sha256 of " + what + " must be 64 hexadecimal digits, but " + problem, {},
                  {"print it with `sha256sum FILE`"}});
+  };
+  for (const FieldValue& file : sha->fields) {
+    if (!file.value) continue;
+    if (file.value->kind == ValueKind::kString) check(*file.value, "`" + file.name + "`");
+    if (file.value->kind != ValueKind::kList) continue;
+    for (size_t i = 0; i < file.value->items.size(); ++i) {
+      check(file.value->items[i], "`" + file.name + "` entry " + std::to_string(i + 1));
+    }
   }
 }
 
@@ -163,6 +170,8 @@ void CheckJob(const Value& job, const ClusterShape& cluster, diag::DiagnosticSin
   if (train == nullptr) return;
   CheckRuntimeSupport(*train, sink);
   CheckDatasetDigests(*train, sink);
+  CheckDownloads(*train, sink);
+  CheckModel(*train, sink);
   CheckBatch(*train, cluster, sink);
 }
 

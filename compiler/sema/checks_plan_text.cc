@@ -31,12 +31,9 @@ constexpr TextRule kRunRules[] = {
 constexpr TextRule kArgRule = {"args", plan::CheckArgument, true, "an argument without a NUL byte"};
 constexpr TextRule kRepoRule = {"repo", plan::CheckRepoUrl, false, "an https URL such as "
                                                                    "\"https://github.com/lab/train.git\""};
+// The dataset's files: checks_downloads.cc (a name in `dir`, or a URL).
 constexpr TextRule kDatasetRules[] = {
     {"dir", plan::CheckNodePath, false, "a directory on the nodes, such as \"/usr/share/datasets/mnist\""},
-    {"train_images", plan::CheckRelativePath, false, "a file in the dataset's `dir`"},
-    {"train_labels", plan::CheckRelativePath, false, "a file in the dataset's `dir`"},
-    {"test_images", plan::CheckRelativePath, false, "a file in the dataset's `dir`"},
-    {"test_labels", plan::CheckRelativePath, false, "a file in the dataset's `dir`"},
 };
 constexpr TextRule kCheckpointRule = {"dir", plan::CheckNodePath, false,
                                       "a directory on the nodes, such as \"/var/lib/dml/checkpoints\""};

@@ -178,6 +178,18 @@ bool Conformer::ConformEnum(Value& value, const std::string& enum_name, const Fi
 }
 
 bool Conformer::ConformField(Value& value, const FieldSpec& spec, diag::SourceRange name_range) {
+  if (spec.url_param && !(value.kind == ValueKind::kParam && value.param_url)) {
+    std::vector<diag::Note> notes;
+    if (value.kind == ValueKind::kParam && value.param) {
+      notes.push_back({value.param->range, "`" + value.text + "` is declared here"});
+    }
+    sink_.Report({diag::Kind::upload_not_url_param, value.range,
+                  "`" + spec.name + "` must name a param of type url, found " + value.Describe(), notes,
+                  {"declare `param upload_url: url` and write `" + spec.name +
+                   " = upload_url`: the URL (a presigned one is a secret) is given at stack create, and Heat "
+                   "keeps it hidden"}});
+    return false;
+  }
   if (value.kind == ValueKind::kParam) return ConformParam(value, spec);
   if (!value.splices.empty() && !ConformSplices(value, spec)) return false;
   if (spec.type.kind == TypeKind::kEnum) return ConformEnum(value, spec.type.enum_name, spec);
@@ -298,6 +310,13 @@ bool Conformer::CheckBounds(const Value& value, const FieldSpec& spec, diag::Sou
 
 bool Conformer::ConformParam(Value& value, const FieldSpec& spec) {
   const std::string name = value.param ? value.param->name.name : value.text;
+  if (value.param_url && !spec.url_param) {
+    sink_.Report({diag::Kind::param_not_allowed, value.range,
+                  "param `" + name + "` is a url, which only `output.upload` takes",
+                  {{value.param ? value.param->range : diag::SourceRange{}, "`" + name + "` is declared here"}},
+                  {"a url param is a secret (Heat hides it); declare a string param for `" + spec.name + "`"}});
+    return false;
+  }
   if (!spec.deploy_time) {
     // A plan-text field takes the param inside a string instead.
     const bool text = spec.deploy_text && spec.type.kind == TypeKind::kString;

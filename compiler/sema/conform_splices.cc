@@ -23,6 +23,13 @@ bool Conformer::ConformSplices(const Value& value, const FieldSpec& spec) {
     if (value.range.file != splice.range.file || value.range.line != splice.range.line) {
       notes.insert(notes.begin(), {value.range, "the string is used here"});
     }
+    if (param.param_url) {
+      sink_.Report({diag::Kind::param_not_allowed, splice.range,
+                    "param `" + name + "` is a url, which only `output.upload` takes", notes,
+                    {"a url param is a secret (Heat hides it): it must not go into other text"}});
+      ok = false;
+      continue;
+    }
     if (!text) {
       std::vector<std::string> help;
       if (spec.deploy_time && value.UserText() == "${" + name + "}") {

@@ -79,6 +79,8 @@ class Evaluator {
   // False (reported) when `value` holds a bare name that no enum has.
   bool CheckNames(const Value& value);
   bool CheckParamDefault(const ast::Param& param, Value& value, const ModuleScope& scope);
+  // A `url` param's default: an https URL (insecure_download_url otherwise).
+  bool CheckUrlDefault(const ast::Param& param, const Value& def);
 
   // Counts one level of Eval or LetValue while it lives; false from
   // Enter() when the level is one too many (reported once, at `culprit`).

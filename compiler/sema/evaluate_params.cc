@@ -3,6 +3,7 @@
 #include "compiler/sema/evaluate.h"
 
 #include "compiler/sema/suggest.h"
+#include "runtime/plan/field_rules.h"
 
 namespace dml::sema {
 namespace {
@@ -114,6 +115,17 @@ bool Evaluator::CheckParamDefault(const ast::Param& param, Value& value, const M
   return true;
 }
 
+bool Evaluator::CheckUrlDefault(const ast::Param& param, const Value& def) {
+  const plan::RuleResult problem = plan::CheckDownloadUrl(def.text);
+  if (!problem) return true;
+  const bool https = plan::IsHttpsUrl(def.text);
+  sink_.Report({https ? diag::Kind::value_out_of_range : diag::Kind::insecure_download_url, def.range,
+                "the default of param `" + param.name.name + "` (a url) " +
+                    (https ? *problem : std::string("is not an https URL")),
+                {}, {"a `url` param holds an https URL (a presigned one, usually given at stack create)"}});
+  return false;
+}
+
 std::optional<Value> Evaluator::ParamValue(const ast::Param& param, const ModuleScope& scope,
                                            diag::SourceRange use) {
   auto it = params_.find(&param);
@@ -124,11 +136,17 @@ std::optional<Value> Evaluator::ParamValue(const ast::Param& param, const Module
     value.param = &param;
     value.text = param.name.name;
     const ast::TypeRef& type = param.type;
-    entry.ok = !type.list && !type.optional && ScalarKindByName(type.name.name, &value.param_type);
+    // `url`: a string that Heat keeps hidden (a presigned URL is a secret).
+    value.param_url = type.name.name == kUrlParamType;
+    if (value.param_url) value.param_type = ValueKind::kString;
+    entry.ok = !type.list && !type.optional &&
+               (value.param_url || ScalarKindByName(type.name.name, &value.param_type));
     if (!entry.ok) {
-      std::vector<std::string> help = DidYouMean(type.name.name, ScalarKindNames());
+      std::vector<std::string> names = ScalarKindNames();
+      names.push_back(kUrlParamType);
+      std::vector<std::string> help = DidYouMean(type.name.name, names);
       if (type.list || type.optional || types_.Record(type.name.name) || types_.Enum(type.name.name)) {
-        help = {"Heat parameters are single values: int, float, bool, string, duration, size, ip or cidr"};
+        help = {"Heat parameters are single values: int, float, bool, string, duration, size, ip, cidr or url"};
       }
       sink_.Report({diag::Kind::undefined_name, type.range,
                     "there is no param type `" + type.name.name + (type.list ? "` list" : "`"), {}, help});
@@ -147,6 +165,7 @@ std::optional<Value> Evaluator::ParamValue(const ast::Param& param, const Module
       entry.ok = range.has_value();
     }
     if (entry.ok && param.default_value) entry.ok = CheckParamDefault(param, value, scope);
+    if (entry.ok && value.param_url && value.param_default) entry.ok = CheckUrlDefault(param, *value.param_default);
     if (entry.ok && range) {
       FieldSpec spec = Field(param.name.name, IntType());
       spec.min = range->min;

@@ -108,7 +108,8 @@ Schema MakeCheckpoint() {
 Schema MakeTrain(const Schema& checkpoint) {
   return {"train", "A built-in data-parallel training run.", {
       Field("dataset", RecordOf({"dataset"})).Required().Doc("e.g. datasets.fashion_mnist"),
-      Field("model", RecordOf({"mlp", "cnn"})).Required().Doc("the network, e.g. mlp { layers = [...] }"),
+      Field("model", RecordOf({"mlp", "cnn", "torchscript"})).Required()
+          .Doc("the network: mlp { layers = [...] }, cnn { ... } or torchscript { ... }"),
       Field("loss", EnumOf("loss")).Default(EnumValue("loss", "cross_entropy")).Doc("the loss function"),
       Field("optimizer", RecordOf({"adam", "adamw", "sgd"})).Required()
           .Doc("adam { ... }, adamw { ... } or sgd { ... }"),
@@ -147,11 +148,20 @@ Schema MakeTimeouts() {
   }};
 }
 
-Schema MakeJob(const Schema& train, const Schema& run, const Schema& timeouts) {
+Schema MakeOutput() {
+  return {"output", "What happens to the job's output directory (model.pt, metrics) when it ends.", {
+      Field("upload", StringType()).UrlParam()
+          .Doc("a param of type `url` (a presigned https URL, given at stack create): the master PUTs an "
+               "archive of the output directory there"),
+  }};
+}
+
+Schema MakeJob(const Schema& train, const Schema& run, const Schema& timeouts, const Schema& output) {
   Schema job{"job", "What runs on a cluster: exactly one of `train` or `run`.", {
       Field("train", BlockOf(train)).Doc("a built-in training run"),
       Field("run", BlockOf(run)).Doc("a user's program"),
       Field("timeouts", BlockOf(timeouts)).DefaultBlock().Doc("time limits"),
+      Field("output", BlockOf(output)).Doc("upload the output directory when the job ends"),
       Field("max_restarts", IntType()).Default(IntValue(0)).Min(0).Max(defaults::kMaxRestarts)
           .Doc("after a failure each node restarts its ranks up to this many times (from the last checkpoint)"),
   }};
@@ -170,7 +180,8 @@ struct Registry {
   Schema train = MakeTrain(checkpoint);
   Schema run = MakeRun();
   Schema timeouts = MakeTimeouts();
-  Schema job = MakeJob(train, run, timeouts);
+  Schema output = MakeOutput();
+  Schema job = MakeJob(train, run, timeouts, output);
 };
 
 const Registry& TheRegistry() {
@@ -186,7 +197,7 @@ const Schema& JobSchema() { return TheRegistry().job; }
 std::vector<const Schema*> AllSchemas() {
   const Registry& r = TheRegistry();
   return {&r.cluster, &r.network, &r.master, &r.workers, &r.group, &r.runtime,
-          &r.job,     &r.train,   &r.checkpoint, &r.run, &r.timeouts};
+          &r.job,     &r.train,   &r.checkpoint, &r.run, &r.timeouts, &r.output};
 }
 
 std::string DeployTextPlaces() {

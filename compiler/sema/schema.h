@@ -66,6 +66,7 @@ struct FieldSpec {
   // create (the standalone plan gets the default). emit/plan_files.cc
   // substitutes the plan fields these lower to.
   bool deploy_text = false;
+  bool url_param = false;  // takes a param of type `url` and nothing else (`output.upload`)
   bool labelled = false;  // written `name LABEL { ... }`, as often as there are labels (`group gpu { }`)
   std::optional<Bound> min;
   std::optional<Bound> max;
@@ -81,6 +82,7 @@ struct FieldSpec {
   FieldSpec& ParamNeedsDefault();
   FieldSpec& DeployText();
   FieldSpec& Labelled();
+  FieldSpec& UrlParam();
   FieldSpec& Min(double value, bool exclusive = false);
   FieldSpec& Max(double value, bool exclusive = false);
   FieldSpec& Choices(std::vector<std::string> values);

@@ -108,6 +108,7 @@ FieldSpec& FieldSpec::DeployTime() { deploy_time = true; return *this; }
 FieldSpec& FieldSpec::ParamNeedsDefault() { param_needs_default = true; return *this; }
 FieldSpec& FieldSpec::DeployText() { deploy_text = true; return *this; }
 FieldSpec& FieldSpec::Labelled() { labelled = true; return *this; }
+FieldSpec& FieldSpec::UrlParam() { url_param = true; deploy_time = true; return *this; }
 FieldSpec& FieldSpec::Min(double value, bool exclusive) { min = Bound{value, exclusive}; return *this; }
 FieldSpec& FieldSpec::Max(double value, bool exclusive) { max = Bound{value, exclusive}; return *this; }
 FieldSpec& FieldSpec::Choices(std::vector<std::string> values) { choices = std::move(values); return *this; }

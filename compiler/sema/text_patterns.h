@@ -26,6 +26,13 @@ inline constexpr const char* kPlanTextPatternReason =
 inline constexpr const char* kHeatTextPattern = R"((?:(?!@@)[\s\S])*)";
 inline constexpr const char* kHeatTextPatternReason = "no @@ (it marks the template's placeholders)";
 
+// A `url` param (a presigned upload URL): https://, a host, then no
+// whitespace or control character, and no `@@` (the template's tokens).
+inline constexpr const char* kUrlPattern =
+    R"(https://[^\s/?#@\x00-\x1f\x7f-\x9f]+(?:[/?#](?:(?!@@)[^\s\x00-\x1f\x7f-\x9f])*)?)";
+inline constexpr const char* kUrlPatternReason =
+    "an https:// URL with a host, without spaces or control characters";
+
 // True when `text` matches kPlanTextPattern (for a param's default).
 bool FitsPlanText(const std::string& text);
 // True when `text` matches kHeatTextPattern and is UTF-8 text without NUL.

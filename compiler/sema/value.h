@@ -66,6 +66,9 @@ struct Value {
   std::optional<double> param_max;
   bool param_min_exclusive = false;
   bool param_max_exclusive = false;
+  // kParam: declared `url` (a string Heat keeps hidden: a presigned URL is a
+  // secret), which only `output.upload` takes.
+  bool param_url = false;
 
   // The field of a record, or null when absent (or removed as erroneous).
   // A labelled field may occur several times: Field finds the first.
@@ -103,6 +106,8 @@ std::string NumberText(double value);
 
 // The scalar types a `param` may declare, by name; false for an unknown name.
 bool ScalarKindByName(const std::string& name, ValueKind* kind);
+// The param type that is a hidden https string (Value::param_url).
+inline constexpr const char* kUrlParamType = "url";
 std::vector<std::string> ScalarKindNames();
 
 }  // namespace dml::sema

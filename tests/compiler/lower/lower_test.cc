@@ -1,7 +1,8 @@
-// Lowering of the two samples to the IR and its launch plan.
+// Lowering of the samples to the IR and its launch plan.
 #include <gtest/gtest.h>
 
 #include "compiler/sema/defaults.h"
+#include "compiler/sema/text_patterns.h"
 #include "tests/compiler/sema/sema_test_util.h"
 
 namespace dml::lower {
@@ -187,6 +188,74 @@ TEST(Lower, MasterAloneWithoutWorkersBlock) {
   EXPECT_EQ(d.groups[1].count, 0);
   EXPECT_TRUE(d.groups[1].count_param.empty());
   EXPECT_EQ(plan::WorldSize(d.plan), 1);
+}
+
+}  // namespace
+}  // namespace dml::lower
+
+namespace dml::lower {
+namespace {
+
+using namespace sema::testing;
+
+// plan v2: the cnn sample's model, the dataset's shape and classes.
+TEST(Lower, CnnSample) {
+  auto c = Compile(ReadFile(std::string(DML_SOURCE_DIR) + "/samples/cnn.dml"));
+  ASSERT_EQ(c->Errors(), 0) << c->Rendered();
+  const plan::TrainSpec& t = *c->result.deployments.at(0).plan.train;
+  EXPECT_EQ(t.model.kind, "cnn");
+  EXPECT_EQ(t.model.input, (std::vector<int64_t>{1, 28, 28}));
+  EXPECT_EQ(t.model.channels, (std::vector<int64_t>{16, 32}));
+  EXPECT_EQ(t.model.kernel, 3);
+  EXPECT_EQ(t.model.classes, 10);
+  EXPECT_TRUE(t.model.layers.empty());
+  EXPECT_EQ(t.dataset.shape, (std::vector<int64_t>{1, 28, 28}));
+  EXPECT_EQ(t.dataset.classes, 10);
+  EXPECT_TRUE(t.downloads.empty());
+  EXPECT_EQ(c->result.deployments.at(0).plan.cluster.groups.at(0).procs_per_node, 2);
+}
+
+// Downloaded files: relative to the dataset's default directory, the
+// model's at its fixed path; digests lowercased; the url param hidden and
+// https-only; the upload names it.
+TEST(Lower, DownloadsAndUpload) {
+  const std::string sha(64, 'A');
+  const std::string source = Replace(Replace(kValidTrain, "dataset = datasets.fashion_mnist", R"(dataset = dataset {
+      name = "colour"
+      format = cifar
+      train_batches = ["https://data.example.org/c/data_batch_1.bin?v=2"]
+      test_batches = ["https://data.example.org/c/test_batch.bin"]
+      train_size = 10000
+      test_size = 10000
+      shape = [3, 32, 32]
+      sha256 { train_batches = [")" + sha + R"("], test_batches = [")" + sha + R"("] }
+    })"),
+      "model = mlp { layers = [784, 100, 10], activation = \"relu\" }",
+      R"(model = torchscript { url = "https://m.example.org/net.pt", sha256 = ")" + sha +
+          R"(", input = [3, 32, 32], classes = 10 })") +
+      "\nparam upload_url: url\n";
+  auto c = Compile(Replace(source, "train {", "output { upload = upload_url }\n  train {"));
+  ASSERT_EQ(c->Errors(), 0) << c->Rendered();
+  const ir::Deployment& d = c->result.deployments.at(0);
+  const plan::TrainSpec& t = *d.plan.train;
+  EXPECT_EQ(t.dataset.dir, "/var/lib/dml/datasets/colour");
+  EXPECT_EQ(t.dataset.train_batches, std::vector<std::string>{"data_batch_1.bin"});
+  EXPECT_EQ(t.dataset.test_batches, std::vector<std::string>{"test_batch.bin"});
+  EXPECT_EQ(t.model.file, "/var/lib/dml/models/" + d.name + ".pt");
+  ASSERT_EQ(t.downloads.size(), 3u);
+  EXPECT_EQ(t.downloads[0].path, "data_batch_1.bin");
+  EXPECT_EQ(t.downloads[0].url, "https://data.example.org/c/data_batch_1.bin?v=2");
+  EXPECT_EQ(t.downloads[0].sha256, std::string(64, 'a'));
+  EXPECT_EQ(t.downloads[2].path, t.model.file);
+  EXPECT_EQ(t.downloads[2].url, "https://m.example.org/net.pt");
+  EXPECT_FALSE(d.dataset_sha256);
+  ASSERT_TRUE(d.upload);
+  EXPECT_EQ(d.upload->param, "upload_url");
+  const ir::HeatParam* url = d.Param("upload_url");
+  ASSERT_NE(url, nullptr);
+  EXPECT_TRUE(url->hidden);
+  EXPECT_EQ(url->type, ir::ParamType::kString);
+  EXPECT_EQ(url->allowed_pattern.value_or(""), std::string(sema::kUrlPattern));
 }
 
 }  // namespace
