@@ -53,6 +53,9 @@ void WriteParameter(YAML::Emitter& out, const ir::HeatParam& p) {
       out << *p.default_value;
     }
   }
+  // Heat shows a hidden value as asterisks in `stack show` and Horizon: a
+  // presigned URL is a credential.
+  if (p.hidden) out << YAML::Key << "hidden" << YAML::Value << true;
   const bool has_range = p.range_min || p.range_max;
   if (!p.custom_constraint.empty() || has_range || p.cidr_constraint || p.allowed_pattern || p.whole_number) {
     out << YAML::Key << "constraints" << YAML::Value << YAML::BeginSeq;
