@@ -9,6 +9,7 @@
 #include <fstream>
 #include <memory>
 #include <ostream>
+#include <sstream>
 #include <vector>
 
 #include <fmt/format.h>
@@ -91,22 +92,28 @@ Ran RunCaptured(std::vector<std::string> argv) {
   return ran;
 }
 
-// The last lines of a program's stderr, one line, with any secret part of
-// the URL replaced.
-std::string Reason(std::string text, std::string_view url) {
+// Why a program failed, in one line: its last line that names an error
+// ("curl: (22) ..."; curl repeats it once per retry and may add hints
+// after it), else its last line; any secret part of the URL replaced.
+std::string Reason(const std::string& text, std::string_view url) {
+  std::string line, last, last_error;
+  std::istringstream lines(text);
+  while (std::getline(lines, line)) {
+    while (!line.empty() && (line.back() == ' ' || line.back() == '\r')) line.pop_back();
+    if (line.empty()) continue;
+    last = line;
+    if (line.find(": (") != std::string::npos) last_error = line;
+  }
+  std::string reason = last_error.empty() ? last : last_error;
   const size_t query = url.find_first_of("?#");
   if (query != std::string_view::npos && query + 1 < url.size()) {
     const std::string secret(url.substr(query + 1));
-    for (size_t at = text.find(secret); at != std::string::npos; at = text.find(secret, at)) {
-      text.replace(at, secret.size(), "[redacted]");
+    for (size_t at = reason.find(secret); at != std::string::npos; at = reason.find(secret, at)) {
+      reason.replace(at, secret.size(), "[redacted]");
     }
   }
-  while (!text.empty() && (text.back() == '\n' || text.back() == ' ')) text.pop_back();
-  for (char& c : text) {
-    if (c == '\n') c = ' ';
-  }
-  if (text.size() > kMaxReasonChars) text = "..." + text.substr(text.size() - kMaxReasonChars);
-  return text;
+  if (reason.size() > kMaxReasonChars) reason = reason.substr(0, kMaxReasonChars) + "...";
+  return reason;
 }
 
 // A value for curl's config file: quoted, with its escapes.

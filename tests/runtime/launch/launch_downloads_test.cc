@@ -2,6 +2,8 @@
 // server on 127.0.0.1: fetched and checked, refused and cleaned up, never
 // shown with their query strings; and `dmlrun local` training on a cifar
 // dataset that comes entirely from downloads.
+#include <stdlib.h>
+
 #include <algorithm>
 #include <filesystem>
 #include <memory>
@@ -103,6 +105,34 @@ TEST_F(LaunchDownloads, NotFoundIsNamedWithTheField) {
                                  server_->Url("no-such.bin") + " into " + data() +
                                  "/other.bin failed: curl: (22) The requested URL returned error: 404");
   EXPECT_EQ(Listing(data()), std::vector<std::string>{"data.bin"});  // the first one stays, checked
+}
+
+// Certificates are checked: without the test's CA the server is refused.
+TEST_F(LaunchDownloads, UntrustedCertificateIsRefused) {
+  const std::string bundle = getenv("CURL_CA_BUNDLE");
+  setenv("CURL_CA_BUNDLE", "/dev/null/none", 1);
+  Add("data.bin", server_->Url("data.bin"), sha256_);
+  auto error = Fetch();
+  setenv("CURL_CA_BUNDLE", bundle.c_str(), 1);
+  ASSERT_TRUE(error);
+  EXPECT_NE(error->Render().find("train.downloads[0].url: fetching " + server_->Url("data.bin") + " into " + data() +
+                                 "/data.bin failed: curl: ("),
+            std::string::npos)
+      << error->Render();
+  EXPECT_TRUE(Listing(data()).empty());
+}
+
+TEST_F(LaunchDownloads, UnreachableServerIsNamedOnce) {
+  const std::string url = "https://127.0.0.1:" + std::to_string(dist::PickFreePort()) + "/data.bin";
+  Add("data.bin", url, sha256_);
+  auto error = Fetch();
+  ASSERT_TRUE(error);
+  const std::string text = error->Render();
+  EXPECT_NE(text.find("train.downloads[0].url: fetching " + url + " into " + data() + "/data.bin failed: curl: (7) "),
+            std::string::npos)
+      << text;
+  EXPECT_EQ(text.find("curl:"), text.rfind("curl:")) << text;  // one reason, however many attempts
+  EXPECT_TRUE(Listing(data()).empty());
 }
 
 TEST_F(LaunchDownloads, HttpIsRefusedAlsoThroughARedirect) {
