@@ -1,6 +1,7 @@
 #include "runtime/launch/downloads.h"
 
 #include <fcntl.h>
+#include <sys/stat.h>
 #include <stdlib.h>
 #include <unistd.h>
 
@@ -28,6 +29,7 @@ constexpr size_t kSha256HexDigits = 64;
 // passing network hiccup should not fail it.
 constexpr char kConnectTimeoutS[] = "30";
 constexpr char kRetries[] = "3";
+constexpr mode_t kFileMode = 0666;  // before the umask
 // How much of a failing program's stderr an error quotes.
 constexpr size_t kMaxReasonChars = 400;
 
@@ -210,6 +212,10 @@ std::optional<base::Error> Fetch(const plan::Download& download, const std::stri
                                           "discarded and {} was not written",
                                           shown, *digest, download.sha256, path));
   }
+  // mkstemp made it private; the file itself is as curl or cp would leave it.
+  const mode_t mask = umask(0);
+  umask(mask);
+  chmod(temp.c_str(), kFileMode & ~mask);
   fs::rename(temp, target, error);
   if (error) return place.At("path", fmt::format("cannot move the fetched file to {}: {}", path, error.message()));
   remove_temp.Release();

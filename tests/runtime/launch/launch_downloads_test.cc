@@ -3,6 +3,7 @@
 // shown with their query strings; and `dmlrun local` training on a cifar
 // dataset that comes entirely from downloads.
 #include <stdlib.h>
+#include <sys/stat.h>
 
 #include <algorithm>
 #include <filesystem>
@@ -81,6 +82,10 @@ TEST_F(LaunchDownloads, MissingFileIsFetchedCheckedAndRenamed) {
   const std::string path = data() + "/sub/data.bin";
   EXPECT_EQ(ReadFile(path), kPayload);
   EXPECT_EQ(Listing(data() + "/sub"), std::vector<std::string>{"data.bin"});  // no temporary file left
+  // Readable by others as a downloaded file is (under this test's umask), not private as a temporary one.
+  const mode_t mask = umask(0);
+  umask(mask);
+  EXPECT_EQ(static_cast<mode_t>(fs::status(path).permissions()), 0666 & ~mask);
   EXPECT_EQ(out_.str(), "dmlrun: fetching " + server_->Url("data.bin") + " -> " + path + "\ndmlrun: " + path +
                             ": sha256 OK\n");
 }
