@@ -96,6 +96,14 @@ std::optional<base::Error> CheckShape(const plan::Dataset& spec, const RawDatase
                                          fmt::join(raw.shape, ", "), spec.format, fmt::join(spec.shape, ", ")));
 }
 
+// The format's reader.
+RawResult ReadFiles(const plan::Dataset& spec, const ClassLimit& limit) {
+  if (spec.format == "idx") return ReadIdxDataset(spec, limit);
+  if (spec.format == "cifar") return ReadCifarDataset(spec, limit);
+  return base::Error::InField("train.dataset.format",
+                              fmt::format("unsupported dataset format '{}' (supported: idx, cifar)", spec.format));
+}
+
 }  // namespace
 
 std::string DatasetPath(const plan::Dataset& spec, const std::string& file) {
@@ -107,16 +115,7 @@ std::string LabelOutOfRange(const ClassLimit& limit, int label, const std::strin
 }
 
 DatasetResult LoadDataset(const plan::Dataset& spec, const LoadOptions& options) {
-  const ClassLimit limit = LabelLimit(spec, options);
-  RawResult raw = base::Error("");
-  if (spec.format == "idx") {
-    raw = ReadIdxDataset(spec, limit);
-  } else if (spec.format == "cifar") {
-    raw = ReadCifarDataset(spec, limit);
-  } else {
-    std::string message = fmt::format("unsupported dataset format '{}' (supported: idx, cifar)", spec.format);
-    return DatasetResult{std::nullopt, base::Error::InField("train.dataset.format", std::move(message))};
-  }
+  RawResult raw = ReadFiles(spec, LabelLimit(spec, options));
   if (!raw) return DatasetResult{std::nullopt, raw.error()};
   if (auto error = CheckShape(spec, *raw)) return DatasetResult{std::nullopt, error};
 
