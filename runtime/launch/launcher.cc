@@ -6,6 +6,7 @@
 
 #include "runtime/dist/rendezvous.h"
 #include "runtime/launch/command_job.h"
+#include "runtime/launch/downloads.h"
 #include "runtime/launch/error_output.h"
 #include "runtime/launch/exit_codes.h"
 #include "runtime/launch/train_job.h"
@@ -28,6 +29,17 @@ int LaunchPlan(const LaunchOptions& options, std::ostream& err) {
       return kExitUsage;
     }
     nodes = {nodes[options.node_rank]};
+  }
+  if (plan.train) {
+    // Before any rank: local fetches what is missing; a node only checks (its boot script fetched).
+    std::ostream& out = options.out != nullptr ? *options.out : std::cout;
+    std::optional<base::Error> missing = options.local
+                                             ? FetchDownloads(*plan.train, FetchOptions{options.plan_path}, out)
+                                             : CheckDownloadsPresent(*plan.train, options.plan_path);
+    if (missing) {
+      err << ErrorLine(*missing);
+      return kExitUsage;
+    }
   }
   JobContext context{plan, options, nodes};
   return plan.kind == plan::JobKind::kCommand ? RunCommandJob(context) : RunTrainJob(context);

@@ -116,7 +116,7 @@ class Trainer {
     threads_allowed_ = options_.threads > 0 ? options_.threads : at::get_num_threads();
     at::set_num_threads(StepThreads(spec_.batch_per_rank, threads_allowed_));
     // Batches are converted from the pixel bytes (BatchBuffer): no float copy of the train set.
-    auto loaded = data::LoadIdxDataset(spec_.dataset, data::LoadOptions{model_->num_classes(), false});
+    auto loaded = data::LoadDataset(spec_.dataset, data::LoadOptions{model_->num_classes(), false});
     if (!loaded.dataset) return AtThisRank(*loaded.error);
     data_ = std::move(*loaded.dataset);
     if (data_.features != model_->input_size()) {
