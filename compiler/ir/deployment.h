@@ -44,6 +44,9 @@ struct HeatParam {
   std::optional<std::string> allowed_pattern;
   std::string allowed_pattern_description;
   bool whole_number = false;  // numbers: Heat's `modulo` {step: 1, offset: 0}
+  // Heat's `hidden`: the value is not shown by `stack show` (a `url` param:
+  // a presigned URL is a secret).
+  bool hidden = false;
 };
 
 // A param put into plan text with `${name}`: the template's plan holds
