@@ -125,7 +125,7 @@ void WriteUploadOutput(YAML::Emitter& out) {
   out << YAML::BeginMap;
   hot::BeginMapAt(out, "yaql");
   out << YAML::Key << "expression" << YAML::Value;
-  hot::Str(out, std::string("regex('\"node-0\": \"") + kUploadedPrefix +
+  hot::Str(out, std::string("regex('\"node-0\": *\"") + kUploadedPrefix +
                     "([^ ]+) [(]([0-9]+) bytes, sha256 ([0-9a-f]{64})[)]')"
                     ".search($.data.result, dict(file => $2.value, bytes => int($3.value), "
                     "sha256 => $4.value))");

@@ -29,35 +29,6 @@ const std::string kHostileRef = "main'; touch /tmp/dml_emit_pwned; '";
 const std::string kHostileUrl = "https://example.org/$(touch /tmp/dml_emit_pwned)`id`.git";
 const std::string kHostileJob = "job\"'$(id)`id`;\n rm -rf / #";
 
-// Workers from a parameter; a dataset file and a model downloaded, one URL
-// with a text param in it; the output uploaded to a hidden URL parameter.
-ir::Deployment DownloadsAndUpload() {
-  DeploymentSpec spec;
-  spec.runtime = ir::RuntimeSource::Kind::kDeb;
-  spec.workers = 2;
-  spec.workers_from_param = true;
-  ir::Deployment d = MakeDeployment(spec);
-  ir::HeatParam mirror;
-  mirror.name = "mirror";
-  mirror.default_value = "data.example.org";
-  mirror.allowed_pattern = R"([^"\\@\x00-\x1f\x7f-\x9f\u2028\u2029\ufffe\uffff]*)";  // sema's kPlanTextPattern
-  d.params.push_back(mirror);
-  d.text_params.push_back({"mirror", "data.example.org"});
-  d.plan.train->dataset.dir = "/var/lib/dml/datasets/tiny";
-  d.plan.train->downloads = {
-      {"train-images-idx3-ubyte.gz", "https://" + plan::ParamHole("mirror") + "/tiny/train-images-idx3-ubyte.gz",
-       std::string(64, 'a')},
-      {"/var/lib/dml/models/net.pt", "https://models.example.org/net.pt?v=1&x=2", std::string(64, 'b')}};
-  ir::HeatParam upload;
-  upload.name = "upload_url";
-  upload.label = "Upload URL";
-  upload.description = "A presigned PUT URL for the output archive";
-  upload.default_value = "https://swift.example.org/v1/AUTH_a/c/o.tar.gz?temp_url_sig=0f&temp_url_expires=17";
-  d.params.push_back(upload);
-  d.upload = ir::Upload{"upload_url"};
-  return d;
-}
-
 // The Deployments whose templates and scripts are checked: literal and
 // parameter counts, the three runtime sources, power-off on and off, a reservation's
 // scheduler hint, hostile values.
@@ -95,11 +66,11 @@ std::vector<std::pair<std::string, ir::Deployment>> Cases() {
   digests.dataset_sha256 = ir::DatasetDigests{std::string(64, 'a'), std::string(64, 'b'), std::string(64, 'c'),
                                               std::string(64, 'd')};
   cases.emplace_back("dataset_sha256", MakeDeployment(digests));
-  cases.emplace_back("downloads_upload", DownloadsAndUpload());
+  cases.emplace_back("downloads_upload", test_util::DownloadsAndUploadDeployment());
   DeploymentSpec preinstalled_downloads;  // no runtime to serve, but downloads
   preinstalled_downloads.runtime = ir::RuntimeSource::Kind::kPreinstalled;
   ir::Deployment served = MakeDeployment(preinstalled_downloads);
-  served.plan.train->downloads = DownloadsAndUpload().plan.train->downloads;
+  served.plan.train->downloads = test_util::DownloadsAndUploadDeployment().plan.train->downloads;
   cases.emplace_back("preinstalled_downloads", served);
   return cases;
 }
@@ -180,7 +151,7 @@ TEST(EmitHeatValidate, TheUploadParameterTakesOnlyAnHttpsUrl) {
   const std::string validator = DML_HEAT_VALIDATE;
   if (!std::filesystem::exists(validator)) GTEST_SKIP() << "Heat's validator is not at " << validator;
   const std::string path = MakeTempDir("upload_param") + "/t.heat.yaml";
-  WriteFile(path, EmitHeat(DownloadsAndUpload()).template_yaml);
+  WriteFile(path, EmitHeat(test_util::DownloadsAndUploadDeployment()).template_yaml);
   const std::vector<std::pair<std::string, bool>> cases = {
       {"https://swift.example.org/v1/AUTH_a/c/o.tar.gz?temp_url_sig=0f&temp_url_expires=17", true},
       {"https://s3.example.org/b/k?X-Amz-Credential=AK%2F20261206%2Fus-east-1&X-Amz-Signature=ab", true},
