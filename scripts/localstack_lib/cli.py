@@ -26,6 +26,8 @@ def parse_args(argv):
                    help='serve the repository DIR at URL')
     c.add_argument('--file', action='append', default=[], metavar='URL=PATH',
                    help='serve the file PATH at the https URL')
+    c.add_argument('--upload', action='append', default=[], metavar='URL=DIR',
+                   help='take a PUT to the https URL (its query is the signature) into DIR')
     c.add_argument('--runtime-src', default=CHECKOUT, metavar='DIR',
                    help='the dml checkout served as the runtime source '
                    '(default: this one)')
@@ -80,6 +82,8 @@ class Run(object):
         self.files = downloads.FileServer()
         for url, path in pairs(args.file, '--file'):
             self.files.add(url, path)
+        for url, path in pairs(args.upload, '--upload'):
+            self.files.add_upload(url, path)
         self.image_layers = dict(pairs(args.image_layer, '--image-layer'))
         for image, d in self.image_layers.items():
             if not os.path.isdir(d):
@@ -92,7 +96,7 @@ class Run(object):
         self.recorded.append((kind, name))
 
     def start_file_server(self, cloud_ns):
-        if not self.files.files:
+        if not self.files.files and not self.files.uploads:
             return
         ca, crt, key = downloads.make_ca(self.run_dir,
                                          self.files.host_names())
