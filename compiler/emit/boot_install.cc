@@ -45,8 +45,7 @@ long CeilSeconds(double seconds) { return std::lround(std::ceil(seconds)); }
 // installed from this package, has joined, so every worker has its copy
 // before the script (and with it the server) ends.
 constexpr std::string_view kStartServing = R"bash(
-dml_step 'starting to serve the dml runtime package to the workers'
-DML_DEB=/var/cache/dml/dml-runtime.deb
+dml_step 'starting to serve files to the workers'
 DML_SERVE_DIR=/var/cache/dml/serve
 rm -rf "$DML_SERVE_DIR"
 mkdir -p "$DML_SERVE_DIR"
@@ -68,6 +67,7 @@ fi
 
 constexpr std::string_view kBuildFromGit = R"bash(
 dml_step 'installing the packages dmlrun is built from'
+DML_DEB=/var/cache/dml/dml-runtime.deb
 dml_apt update
 dml_apt install --no-install-recommends @BUILD_PACKAGES@
 
@@ -100,6 +100,7 @@ DML_RUNTIME_SHA256=$(sha256sum "$DML_DEB" | cut -d ' ' -f 1)
 
 constexpr std::string_view kDownloadDeb = R"bash(
 dml_step 'downloading the dml runtime package'
+DML_DEB=/var/cache/dml/dml-runtime.deb
 dml_apt update
 dml_apt install --no-install-recommends ca-certificates curl
 curl --fail --silent --show-error --location --retry 5 --retry-connrefused \
@@ -125,12 +126,16 @@ dml_apt install --no-install-recommends "$DML_DEB" @JOB_PACKAGES@
 // then polls the master. It gives up when the master has not answered for
 // the rendezvous timeout (it never came up, or its boot failed and it
 // powered off), or when the package is not ready within the job's timeout.
-constexpr std::string_view kFetchFromMaster = R"bash(
+constexpr std::string_view kUpdateLists = R"bash(
 dml_step 'updating the package lists'
 dml_apt update
+)bash";
 
-dml_step 'fetching the dml runtime package from the master'
-DML_DEB=/var/cache/dml/dml-runtime.deb
+// How a worker fetches what the master serves (the runtime package, the
+// job's downloads). dml_wait_for_master gives up when the master has not
+// answered for the rendezvous timeout (it never came up, or its boot failed
+// and it powered off), or when the file is not there within the job's timeout.
+constexpr std::string_view kMasterFetch = R"bash(
 mkdir -p /var/cache/dml
 DML_FROM_MASTER="http://$DML_MASTER_ADDR:$DML_RUNTIME_PORT"
 dml_fetch_from_master() {  # NAME OUTPUT; returns 0: fetched, 1: not there yet, 2: no answer
@@ -141,25 +146,34 @@ dml_fetch_from_master() {  # NAME OUTPUT; returns 0: fetched, 1: not there yet, 
   if ((status == 22)); then return 1; fi
   return 2
 }
-DML_WAIT_START=$SECONDS
-DML_LAST_ANSWER=$SECONDS
-while :; do
-  DML_FETCH=0
-  dml_fetch_from_master dml-runtime.deb.sha256 "$DML_DEB.sha256" || DML_FETCH=$?
-  if ((DML_FETCH == 0)); then break; fi
-  if ((DML_FETCH == 1)); then DML_LAST_ANSWER=$SECONDS; fi
-  if ((SECONDS - DML_LAST_ANSWER >= DML_RENDEZVOUS_TIMEOUT_S)); then
-    DML_FAILED_COMMAND="no answer from the master at $DML_FROM_MASTER for $DML_RENDEZVOUS_TIMEOUT_S s (the rendezvous timeout)"
-    echo "dml: $DML_FAILED_COMMAND" >&2
-    exit 1
-  fi
-  if ((SECONDS - DML_WAIT_START >= DML_JOB_TIMEOUT_S)); then
-    DML_FAILED_COMMAND="the master at $DML_FROM_MASTER had no package within the job's $DML_JOB_TIMEOUT_S s"
-    echo "dml: $DML_FAILED_COMMAND" >&2
-    exit 1
-  fi
-  sleep "$DML_FETCH_POLL_S"
-done
+dml_wait_for_master() {  # NAME OUTPUT WHAT: polls until the master serves NAME
+  local status start=$SECONDS last=$SECONDS
+  while :; do
+    status=0
+    dml_fetch_from_master "$1" "$2" || status=$?
+    if ((status == 0)); then return 0; fi
+    if ((status == 1)); then last=$SECONDS; fi
+    if ((SECONDS - last >= DML_RENDEZVOUS_TIMEOUT_S)); then
+      DML_FAILED_COMMAND="no answer from the master at $DML_FROM_MASTER for $DML_RENDEZVOUS_TIMEOUT_S s (the rendezvous timeout)"
+      echo "dml: $DML_FAILED_COMMAND" >&2
+      exit 1
+    fi
+    if ((SECONDS - start >= DML_JOB_TIMEOUT_S)); then
+      DML_FAILED_COMMAND="the master at $DML_FROM_MASTER had no $3 within the job's $DML_JOB_TIMEOUT_S s"
+      echo "dml: $DML_FAILED_COMMAND" >&2
+      exit 1
+    fi
+    sleep "$DML_FETCH_POLL_S"
+  done
+}
+)bash";
+
+// A worker updates its package lists while the master prepares the package,
+// then waits for the package's digest (the master writes it last).
+constexpr std::string_view kFetchRuntime = R"bash(
+dml_step 'fetching the dml runtime package from the master'
+DML_DEB=/var/cache/dml/dml-runtime.deb
+dml_wait_for_master dml-runtime.deb.sha256 "$DML_DEB.sha256" package
 read -r DML_MASTER_SHA256 _ <"$DML_DEB.sha256"
 if [[ ! $DML_MASTER_SHA256 =~ ^[0-9a-f]{64}$ ]]; then
   DML_FAILED_COMMAND="the master's dml-runtime.deb.sha256 holds no sha256"
@@ -223,6 +237,11 @@ void ReplaceAll(std::string& text, std::string_view from, std::string_view to) {
 
 }  // namespace
 
+bool ServesFiles(const ir::Deployment& deployment) {
+  const bool downloads = deployment.plan.train && !deployment.plan.train->downloads.empty();
+  return deployment.runtime.kind != ir::RuntimeSource::Kind::kPreinstalled || downloads;
+}
+
 int RuntimeServePort(const ir::Deployment& deployment) {
   return deployment.plan.cluster.port == kRuntimeServePort ? kRuntimeServePort + 1
                                                            : kRuntimeServePort;
@@ -248,14 +267,15 @@ std::string InstallAssignments(const ir::Deployment& deployment, bool master) {
   using Kind = ir::RuntimeSource::Kind;
   std::string out;
   if (runtime.kind == Kind::kPreinstalled) {
-    return Assign("DML_PLAN_VERSION", std::to_string(plan::kPlanVersion));
+    out += Assign("DML_PLAN_VERSION", std::to_string(plan::kPlanVersion));
   }
+  if (!ServesFiles(deployment)) return out;
   out += Assign("DML_MASTER_ADDR", ShellQuote(deployment.plan.cluster.master_addr));
   out += Assign("DML_RUNTIME_PORT", std::to_string(RuntimeServePort(deployment)));
   if (runtime.kind == Kind::kDeb) {
     out += Assign("DML_RUNTIME_SHA256", ShellQuote(runtime.sha256));
     if (master) out += Assign("DML_RUNTIME_URL", ShellQuote(runtime.url));
-  } else if (master) {
+  } else if (runtime.kind == Kind::kGit && master) {
     out += Assign("DML_RUNTIME_URL", ShellQuote(runtime.url));
     out += Assign("DML_RUNTIME_REF", ShellQuote(runtime.ref));
   }
@@ -270,14 +290,16 @@ std::string InstallAssignments(const ir::Deployment& deployment, bool master) {
 std::string InstallSection(const ir::Deployment& deployment, bool master) {
   using Kind = ir::RuntimeSource::Kind;
   const Kind kind = deployment.runtime.kind;
+  const bool serves = ServesFiles(deployment);
   std::string out;
+  if (master && serves) out += kStartServing;
+  if (!master && serves) out += kMasterFetch;
   if (kind == Kind::kPreinstalled) {
-    out = kCheckPreinstalled;
+    out += kCheckPreinstalled;
   } else if (master) {
-    out = std::string(kStartServing) +
-          std::string(kind == Kind::kGit ? kBuildFromGit : kDownloadDeb) + std::string(kServe);
+    out += std::string(kind == Kind::kGit ? kBuildFromGit : kDownloadDeb) + std::string(kServe);
   } else {
-    out = kFetchFromMaster;
+    out += std::string(kUpdateLists) + std::string(kFetchRuntime);
   }
   ReplaceAll(out, "@BUILD_PACKAGES@", kBuildPackages);
   ReplaceAll(out, "@JOB_PACKAGES@", JobPackages(deployment));

@@ -19,6 +19,10 @@ namespace dml::emit {
 // when the plan puts the TCPStore there: see RuntimeServePort.
 inline constexpr int kRuntimeServePort = 29400;
 
+// True when the master serves files to the workers: the runtime package
+// (unless the image has it) or the job's downloads (train.downloads).
+bool ServesFiles(const ir::Deployment& deployment);
+
 // kRuntimeServePort, or the next port when the plan's store port is that one.
 int RuntimeServePort(const ir::Deployment& deployment);
 

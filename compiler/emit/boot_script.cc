@@ -7,8 +7,11 @@
 #include <utility>
 #include <vector>
 
+#include "compiler/emit/boot_downloads.h"
 #include "compiler/emit/boot_firewall.h"
 #include "compiler/emit/boot_install.h"
+#include "compiler/emit/boot_upload.h"
+#include "compiler/emit/boot_values.h"
 #include "compiler/emit/shell_quote.h"
 #include "runtime/plan/plan_yaml.h"
 
@@ -61,7 +64,8 @@ dml_log_tail() {  # FILE
   tail -n "$DML_LOG_TAIL_LINES" "$1" 2>/dev/null || true
 }
 
-# Signals the wait condition once: STATUS (SUCCESS or FAILURE), REASON, DATA.
+# Signals the wait condition once: STATUS (SUCCESS or FAILURE), REASON, DATA,
+# and HEAD, a line that leads the data whole (DATA may lose its start).
 # python3's json module builds the body, so no reason or log line can break
 # it; bytes that are not UTF-8 become U+FFFD.
 dml_signal() {
@@ -71,10 +75,11 @@ dml_signal() {
 import json, sys
 def text(s, limit):
     return s.encode("utf-8", "surrogateescape").decode("utf-8", "replace")[-limit:]
-status, reason, node_id, data = sys.argv[1:5]
+status, reason, node_id, data, head = sys.argv[1:6]
+head = text(head, 1000) + "\n" if head else ""
 print(json.dumps({"status": status, "reason": text(reason, 1000),
-                  "id": node_id, "data": text(data, 4000)}))
-' "$1" "$2" "$DML_NODE_ID" "$3"); then
+                  "id": node_id, "data": head + text(data, 4000 - len(head))}))
+' "$1" "$2" "$DML_NODE_ID" "$3" "${4:-}"); then
     body="{\"status\": \"$1\", \"reason\": \"node could not encode its report\", \"id\": \"$DML_NODE_ID\", \"data\": \"\"}"
   fi
   # A lost signal would leave the stack waiting until its timeout: retry.
@@ -134,6 +139,29 @@ dml_apt() {
 }
 )bash";
 
+// What the downloads and the upload use: a failure with its reason.
+constexpr std::string_view kFailHelpers = R"bash(
+# Fails the node: REASON is what the stack is told.
+dml_fail() {  # REASON
+  DML_FAILED_COMMAND=$1
+  echo "dml: $1" >&2
+  exit 1
+}
+)bash";
+
+// The master's, which fetches from URLs that may hold secrets.
+constexpr std::string_view kWithoutQuery = R"bash(
+# TEXT on one line, with URL's query and fragment (a presigned URL's
+# signature) replaced by "?...": what may be shown of an error about URL.
+# Called from functions ShellCheck does not follow.
+# shellcheck disable=SC2317
+dml_without_query() {  # TEXT URL
+  local text=$1 rest=${2#"${2%%[?#]*}"}
+  if [[ -n $rest ]]; then text=${text//"$rest"/?...}; fi
+  printf '%s' "${text//$'\n'/ }"
+}
+)bash";
+
 constexpr std::string_view kRun = R"bash(
 dml_step 'running the job'
 DML_RUN_LOG="$DML_LOG_DIR/dmlrun.log"
@@ -141,15 +169,15 @@ DML_RUN_LOG="$DML_LOG_DIR/dmlrun.log"
 set +e
 DML_STARTED=$SECONDS
 timeout --kill-after=60 "$DML_JOB_TIMEOUT_S" \
-  dmlrun node "$DML_PLAN_FILE" --node-rank "$NODE_RANK" --workdir /var/lib/dml 2>&1 |
+  dmlrun node "$DML_PLAN_FILE" --node-rank "$NODE_RANK" --workdir /var/lib/dml \
+  --output "$DML_OUTPUT_DIR" 2>&1 |
   tee "$DML_RUN_LOG"
 DML_STATUS=${PIPESTATUS[0]}
 set -e
 DML_TAIL=$(dml_log_tail "$DML_RUN_LOG")
 # 124: timeout(1) ended it; 137: a SIGKILL, timeout's own only once the limit
 # has passed (otherwise something else killed dmlrun).
-if [[ $DML_STATUS == 0 ]]; then
-  dml_signal SUCCESS "node $NODE_RANK ($DML_GROUP): job $DML_JOB finished" "$DML_TAIL"
+if [[ $DML_STATUS == 0 ]]; then@SUCCESS@
 elif [[ $DML_STATUS == 137 ]] && ((SECONDS - DML_STARTED < DML_JOB_TIMEOUT_S)); then
   dml_signal FAILURE "node $NODE_RANK ($DML_GROUP): dmlrun was killed (SIGKILL)" "$DML_TAIL"
 elif [[ $DML_STATUS == 124 || $DML_STATUS == 137 ]]; then
@@ -297,6 +325,7 @@ std::string RenderBootScript(const ir::Deployment& deployment,
   script += Assign("DML_PLAN_FILE", ShellQuote(NodePlanPath(deployment.name)));
   script += Assign("DML_JOB_TIMEOUT_S", std::to_string(job_timeout_s));
   script += Assign("DML_POWER_OFF", deployment.power_off ? "1" : "0");
+  script += Assign("DML_OUTPUT_DIR", ShellQuote(kNodeOutputDir));
   script += FirewallAssignments(deployment);
   script += InstallAssignments(deployment, master);
   script += "}\n";
@@ -307,10 +336,22 @@ std::string RenderBootScript(const ir::Deployment& deployment,
   ReplaceAll(reporting, "@RANK@", RankComputation(deployment, group));
   script += reporting;
 
+  // Values that may hold stack parameters: downloads, the upload's URL.
+  HeatTextValues values;
+  const std::string assignments =
+      DownloadAssignments(deployment, values) + UploadAssignments(deployment, master, values);
+  if (!assignments.empty()) {
+    script += std::string(kFailHelpers) + std::string(master ? kWithoutQuery : "") + values.ReadBlock();
+    script += "\n# Literals are shell-quoted; DML_P_* are read above.\n"
+              "# shellcheck disable=SC2016,SC2154\n{\n" + assignments + "}\n";
+  }
+  script += UploadSection(deployment, master);
+
   // Before anything listens or connects: the master serves the runtime
-  // package to the workers over the private network.
+  // package and the downloads to the workers over the private network.
   script += FirewallSection();
   script += InstallSection(deployment, master);
+  script += DownloadSection(deployment, master);
   script += DatasetCheck(deployment);
 
   // A quoted here-document: the shell expands nothing in the plan. Its
@@ -324,7 +365,9 @@ std::string RenderBootScript(const ir::Deployment& deployment,
   script += plan;
   script += terminator + "\n";
 
-  script += kRun;
+  std::string run(kRun);
+  ReplaceAll(run, "@SUCCESS@", SuccessSignal(deployment, master));
+  script += run;
   return script;
 }
 

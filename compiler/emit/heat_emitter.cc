@@ -7,6 +7,7 @@
 #include <set>
 #include <string_view>
 
+#include "compiler/emit/boot_upload.h"
 #include "compiler/emit/heat_sections.h"
 #include "compiler/emit/hot_yaml.h"
 #include "compiler/emit/plan_files.h"
@@ -32,9 +33,12 @@ const char* ParamTypeName(ir::ParamType type) {
   return "string";
 }
 
-void WriteParameter(YAML::Emitter& out, const ir::HeatParam& p) {
+// `upload`: the parameter holds the URL the master PUTs the output to; it
+// is hidden and must be an https URL whatever else its declaration says.
+void WriteParameter(YAML::Emitter& out, const ir::HeatParam& p, bool upload) {
   hot::BeginMapAt(out, p.name);
   out << YAML::Key << "type" << YAML::Value << ParamTypeName(p.type);
+  if (p.hidden || upload) out << YAML::Key << "hidden" << YAML::Value << true;
   if (!p.label.empty()) {
     out << YAML::Key << "label" << YAML::Value;
     hot::Str(out, p.label);
@@ -53,11 +57,9 @@ void WriteParameter(YAML::Emitter& out, const ir::HeatParam& p) {
       out << *p.default_value;
     }
   }
-  // Heat shows a hidden value as asterisks in `stack show` and Horizon: a
-  // presigned URL is a credential.
-  if (p.hidden) out << YAML::Key << "hidden" << YAML::Value << true;
   const bool has_range = p.range_min || p.range_max;
-  if (!p.custom_constraint.empty() || has_range || p.cidr_constraint || p.allowed_pattern || p.whole_number) {
+  if (!p.custom_constraint.empty() || has_range || p.cidr_constraint || p.allowed_pattern || p.whole_number ||
+      upload) {
     out << YAML::Key << "constraints" << YAML::Value << YAML::BeginSeq;
     if (!p.custom_constraint.empty()) {
       out << YAML::BeginMap << YAML::Key << "custom_constraint" << YAML::Value;
@@ -85,6 +87,13 @@ void WriteParameter(YAML::Emitter& out, const ir::HeatParam& p) {
       }
       out << YAML::EndMap;
     }
+    if (upload) {
+      out << YAML::BeginMap << YAML::Key << "allowed_pattern" << YAML::Value;
+      hot::Str(out, kUploadUrlPattern);
+      out << YAML::Key << "description" << YAML::Value
+          << "an https URL (a presigned PUT URL), without spaces, quotes, backslashes or @";
+      out << YAML::EndMap;
+    }
     if (p.cidr_constraint) {
       out << YAML::BeginMap << YAML::Key << "custom_constraint" << YAML::Value << "net_cidr";
       if (!p.cidr_constraint->empty()) {
@@ -103,6 +112,28 @@ void WriteOutput(YAML::Emitter& out, const std::string& name, const std::string&
   out << YAML::Key << "description" << YAML::Value;
   hot::Str(out, description);
   out << YAML::Key << "value" << YAML::Value;
+}
+
+// What the master uploaded, from the line that leads its success signal's
+// data ("node-0": "uploaded NAME (BYTES bytes, sha256 HEX)"): only the
+// master's data can start there (a quote inside a JSON string is escaped),
+// so no other node's log can forge it. Null until the master has signalled.
+void WriteUploadOutput(YAML::Emitter& out) {
+  WriteOutput(out, "upload",
+              "What the master uploaded to the URL of the upload parameter when the job ended: "
+              "the archive's file name, its size in bytes and its sha256 (null if it did not)");
+  out << YAML::BeginMap;
+  hot::BeginMapAt(out, "yaql");
+  out << YAML::Key << "expression" << YAML::Value;
+  hot::Str(out, std::string("regex('\"node-0\": *\"") + kUploadedPrefix +
+                    "([^ ]+) [(]([0-9]+) bytes, sha256 ([0-9a-f]{64})[)]')"
+                    ".search($.data.result, dict(file => $2.value, bytes => int($3.value), "
+                    "sha256 => $4.value))");
+  hot::BeginMapAt(out, "data");
+  out << YAML::Key << "result" << YAML::Value;
+  hot::GetAttr(out, {kWaitCondition, "data"});
+  out << YAML::EndMap << YAML::EndMap << YAML::EndMap;
+  out << YAML::EndMap;
 }
 
 }  // namespace
@@ -145,7 +176,7 @@ std::string ServerName(const std::string& job, const std::string& group) {
 void WriteParameters(YAML::Emitter& out, const ir::Deployment& d) {
   if (d.params.empty()) return;
   out << YAML::Key << "parameters" << YAML::Value << YAML::BeginMap;
-  for (const ir::HeatParam& p : d.params) WriteParameter(out, p);
+  for (const ir::HeatParam& p : d.params) WriteParameter(out, p, d.upload && d.upload->param == p.name);
   out << YAML::EndMap;
 }
 
@@ -184,6 +215,8 @@ void WriteOutputs(YAML::Emitter& out, const NodeContext& c) {
               "How the job ended on each node (JSON: node id -> last lines of its log)");
   hot::GetAttr(out, {kWaitCondition, "data"});
   out << YAML::EndMap;
+
+  if (d.upload) WriteUploadOutput(out);
 
   out << YAML::EndMap;
 }

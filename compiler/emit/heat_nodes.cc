@@ -1,5 +1,6 @@
 // The nodes of a job: the master (fixed IP, floating IP), one ResourceGroup
 // per worker group, and the wait condition that every node signals.
+#include <algorithm>
 #include <cmath>
 
 #include "compiler/emit/heat_emitter.h"
@@ -58,6 +59,15 @@ void WriteUserData(YAML::Emitter& out, const NodeContext& c, size_t group, bool 
     } else {
       hot::GetParam(out, param);
     }
+  }
+  // The upload's URL, on the master only: no worker's user data holds it.
+  const ir::Deployment& d = *c.deployment;
+  const bool upload_token = is_master && d.upload && !d.upload->param.empty() &&
+                            std::find(c.token_params.begin(), c.token_params.end(), d.upload->param) ==
+                                c.token_params.end();
+  if (upload_token) {
+    out << YAML::Key << plan::HeatParamToken(d.upload->param) << YAML::Value;
+    hot::GetParam(out, d.upload->param);
   }
   out << YAML::EndMap << YAML::EndMap << YAML::EndMap;
 }

@@ -44,8 +44,8 @@ struct HeatParam {
   std::optional<std::string> allowed_pattern;
   std::string allowed_pattern_description;
   bool whole_number = false;  // numbers: Heat's `modulo` {step: 1, offset: 0}
-  // Heat's `hidden: true`: the value is a secret (a `url` param: a presigned
-  // URL), which Heat does not show in the stack's details.
+  // Heat's `hidden`: the value is not shown by `stack show` (a `url` param:
+  // a presigned URL is a secret).
   bool hidden = false;
 };
 

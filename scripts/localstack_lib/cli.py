@@ -26,6 +26,8 @@ def parse_args(argv):
                    help='serve the repository DIR at URL')
     c.add_argument('--file', action='append', default=[], metavar='URL=PATH',
                    help='serve the file PATH at the https URL')
+    c.add_argument('--upload', action='append', default=[], metavar='URL=DIR',
+                   help='take a PUT to the https URL (its query is the signature) into DIR; split at the last =')
     c.add_argument('--runtime-src', default=CHECKOUT, metavar='DIR',
                    help='the dml checkout served as the runtime source '
                    '(default: this one)')
@@ -51,10 +53,11 @@ def parse_args(argv):
     return ap.parse_args(argv)
 
 
-def pairs(items, flag):
+def pairs(items, flag, at_last=False):
+    """KEY=VALUE items; at_last: split at the last '=' (a URL's query has some)."""
     out = []
     for item in items:
-        key, sep, value = item.partition('=')
+        key, sep, value = item.rpartition('=') if at_last else item.partition('=')
         if not sep or not key:
             raise SystemExit('localstack: %s %s: expected KEY=VALUE'
                              % (flag, item))
@@ -78,8 +81,10 @@ class Run(object):
         for url, d in pairs(args.git, '--git'):
             self.git.add(url, d)
         self.files = downloads.FileServer()
-        for url, path in pairs(args.file, '--file'):
+        for url, path in pairs(args.file, '--file', at_last=True):
             self.files.add(url, path)
+        for url, path in pairs(args.upload, '--upload', at_last=True):
+            self.files.add_upload(url, path)
         self.image_layers = dict(pairs(args.image_layer, '--image-layer'))
         for image, d in self.image_layers.items():
             if not os.path.isdir(d):
@@ -92,7 +97,7 @@ class Run(object):
         self.recorded.append((kind, name))
 
     def start_file_server(self, cloud_ns):
-        if not self.files.files:
+        if not self.files.files and not self.files.uploads:
             return
         ca, crt, key = downloads.make_ca(self.run_dir,
                                          self.files.host_names())

@@ -10,6 +10,10 @@
          the private network; the URL's host name maps to it in the node's
          /etc/hosts, and a throwaway CA (openssl) is added to the node's trust
          store (its own copy of /etc/ssl/certs/ca-certificates.crt).
+         `--upload URL=DIR`: the same server takes a PUT to URL, as an object
+         store takes one to a presigned URL: the query must be URL's own (the
+         signature), else 403; the body lands whole in DIR under the path's
+         last component.
 """
 import http.server
 import os
@@ -126,6 +130,19 @@ class FileServer(object):
 
     def __init__(self):
         self.files = {}  # (host, path) -> local file
+        self.uploads = {}  # (host, path) -> (query, local directory)
+        self.received = []  # (url without its query, file, bytes), as PUT
+
+    def add_upload(self, url, directory):
+        parsed = urllib.parse.urlparse(url)
+        if parsed.scheme != 'https' or not parsed.hostname:
+            raise DownloadError('--upload %s: only https URLs are served' % url)
+        name = os.path.basename(parsed.path)
+        if not name or name in ('.', '..'):
+            raise DownloadError('--upload %s: the path names no file' % url)
+        if not os.path.isdir(directory):
+            raise DownloadError('--upload %s=%s: no such directory' % (url, directory))
+        self.uploads[(parsed.hostname, parsed.path)] = (parsed.query, os.path.abspath(directory))
 
     def add(self, url, path):
         parsed = urllib.parse.urlparse(url)
@@ -136,10 +153,10 @@ class FileServer(object):
         self.files[(parsed.hostname, parsed.path)] = os.path.abspath(path)
 
     def host_names(self):
-        return sorted({h for h, _ in self.files})
+        return sorted({h for h, _ in self.files} | {h for h, _ in self.uploads})
 
     def start(self, sock, crt, key):
-        files = self.files
+        files, uploads, received = self.files, self.uploads, self.received
 
         class Handler(http.server.BaseHTTPRequestHandler):
             def do_GET(self):
@@ -159,6 +176,41 @@ class FileServer(object):
                         if not chunk:
                             break
                         self.wfile.write(chunk)
+
+            def do_PUT(self):
+                host = (self.headers.get('Host') or '').split(':')[0]
+                parsed = urllib.parse.urlparse(self.path)
+                target = uploads.get((host, parsed.path))
+                if target is None:
+                    self.send_error(404)
+                    return
+                query, directory = target
+                if parsed.query != query:
+                    self.send_error(403, 'SignatureDoesNotMatch')
+                    return
+                length = self.headers.get('Content-Length')
+                if length is None or not length.isdigit():
+                    self.send_error(411)
+                    return
+                name = os.path.basename(parsed.path)
+                part = os.path.join(directory, '.%s.part' % name)
+                left = int(length)
+                with open(part, 'wb') as f:
+                    while left > 0:
+                        chunk = self.rfile.read(min(left, 1 << 16))
+                        if not chunk:
+                            break
+                        f.write(chunk)
+                        left -= len(chunk)
+                if left > 0:
+                    os.unlink(part)
+                    self.send_error(400, 'body shorter than Content-Length')
+                    return
+                os.replace(part, os.path.join(directory, name))
+                received.append(('https://%s%s' % (host, parsed.path), name, int(length)))
+                self.send_response(201)
+                self.send_header('Content-Length', '0')
+                self.end_headers()
 
             def log_message(self, *args):
                 pass

@@ -44,7 +44,7 @@ TEST(EmitBootFirewall, RunningFirewalldTrustsTheSubnetAtRuntimeAndPermanently) {
 TEST(EmitBootFirewall, TheFirewallIsOpenBeforeTheMasterServesThePackage) {
   const NodeRun run = RunNode(DebDeployment(true), 0, 0, FirewalldRunning(), "fw_order");
   const size_t opened = run.output.find("firewalld trusts the private subnet");
-  const size_t serving = run.output.find("dml: step: starting to serve the dml runtime package");
+  const size_t serving = run.output.find("dml: step: starting to serve files to the workers");
   ASSERT_NE(opened, std::string::npos) << run.output;
   ASSERT_NE(serving, std::string::npos) << run.output;
   EXPECT_LT(opened, serving);

@@ -4,6 +4,7 @@
 #include <sstream>
 
 #include "compiler/emit/heat_emitter.h"
+#include "compiler/emit/shell_quote.h"
 #include "tests/compiler/emit/emit_test_util.h"
 
 namespace dml::emit::boot_run {
@@ -44,23 +45,47 @@ NodeRun RunNode(const ir::Deployment& d, size_t group, int index, const Stubs& s
   if (stubs.master_answers && master_dir.empty()) master_dir = ServedDir(name, kDebContent);
   WriteStub(bin + "/apt-get", "echo \"apt-get $*\" | tee -a " + dir + "/apt_log\nexit " +
                                   std::to_string(stubs.apt_status) + "\n");
-  // Downloads from https get kDebContent; from the master (http), the
-  // file of master_dir: curl's exit status 22 (HTTP 404) when it is not
-  // there, 7 (no connection) when no master answers.
+  // Downloads from https get stubs.https_files' content, else kDebContent;
+  // from the master (http), the file of master_dir: curl's exit status 22
+  // (HTTP 404) when it is not there, 7 (no connection) when no master
+  // answers. An upload (--upload-file) is copied to the sandbox.
+  std::string https_cases;
+  for (const auto& [url, content] : stubs.https_files) {
+    const std::string file = dir + "/https_" + std::to_string(https_cases.size());
+    WriteFile(file, content);
+    https_cases += "  " + ShellQuote(url) + ") cp " + file + " \"$out\"; exit 0 ;;\n";
+  }
   WriteStub(bin + "/curl",
+            "echo \"$*\" >> " + dir + "/curl_args\n"
             "while [[ $# -gt 0 ]]; do\n"
-            "  [[ $1 == --output ]] && out=$2\n  [[ $1 == --url ]] && url=$2\n  shift\ndone\n"
+            "  [[ $1 == --output ]] && out=$2\n  [[ $1 == --url ]] && url=$2\n"
+            "  [[ $1 == --upload-file ]] && upload=$2\n  shift\ndone\n"
             "echo \"$url\" >> " + dir + "/curl_log\n"
+            "if [[ -n $upload ]]; then\n"
+            "  if [[ " + std::to_string(stubs.upload_http_status) + " -ge 400 ]]; then\n"
+            "    echo \"curl: (22) The requested URL returned error: " + std::to_string(stubs.upload_http_status) +
+                " ($url)\" >&2\n    exit 22\n  fi\n"
+            "  cp \"$upload\" " + dir + "/uploaded\n  printf '%s' \"$url\" > " + dir + "/upload_url\n  exit 0\nfi\n"
             "if [[ $url == http://* ]]; then\n"
             "  master='" + master_dir + "'\n"
             "  [[ -n $master ]] || exit 7\n"
-            "  [[ -f $master/${url##*/} ]] || exit 22\n"
-            "  cp \"$master/${url##*/}\" \"$out\"\n  exit 0\nfi\n"
+            "  [[ -f $master/${url#http://*/} ]] || exit 22\n"
+            "  cp \"$master/${url#http://*/}\" \"$out\"\n  exit 0\nfi\n"
+            "if [[ -n " + ShellQuote(stubs.unreachable_url) + " && $url == " + ShellQuote(stubs.unreachable_url) + " ]]; then\n"
+            "  echo \"curl: (7) Failed to connect to $url: Connection refused\" >&2\n  exit 7\nfi\n"
+            "case $url in\n" + https_cases + "esac\n"
             "printf '%s' '" + std::string(kDebContent) + "' > \"$out\"\n");
   WriteStub(bin + "/dmlrun", "if [[ $1 == version ]]; then\n"
                              "  echo '{\"name\": \"dmlrun\", \"plan_versions\": " + stubs.plan_versions + "}'\n"
                              "  exit 0\nfi\n"
                              "echo \"$*\" > " + dir + "/dmlrun_args\n"
+                             "while [[ $# -gt 0 ]]; do [[ $1 == --output ]] && output=$2; shift; done\n"
+                             "if [[ -n $output ]]; then\n"
+                             "  mkdir -p \"$output\"\n"
+                             "  printf '%s' '" + std::string(kModelContent) + "' > \"$output/model.pt\"\n"
+                             "  echo '{\"test_accuracy\": 0.8512}' > \"$output/result.json\"\n"
+                             "  echo '{\"epoch\": 1}' > \"$output/metrics.jsonl\"\n"
+                             "fi\n"
                              "echo 'epoch 1: test accuracy 0.8512'\n"
                              "exit " + std::to_string(stubs.dmlrun_status) + "\n");
   WriteStub(bin + "/dpkg-query", stubs.image_has_job_packages ? "printf 'install ok installed'\n"
@@ -95,7 +120,7 @@ NodeRun RunNode(const ir::Deployment& d, size_t group, int index, const Stubs& s
     ReplaceAll(script, tokens.node_index, stubs.node_index);
   }
   script = test_util::SubstituteHeatTokens(script, tokens, d, index, bin + "/notify");
-  for (const char* path : {"/var/log/dml", "/var/cache/dml", "/etc/dml", "/opt/dml"}) {
+  for (const char* path : {"/var/log/dml", "/var/cache/dml", "/var/lib/dml", "/etc/dml", "/opt/dml"}) {
     ReplaceAll(script, path, dir + path);
   }
   WriteFile(dir + "/boot.sh", script);
@@ -117,6 +142,9 @@ NodeRun RunNode(const ir::Deployment& d, size_t group, int index, const Stubs& s
   run.serve_dir = dir + "/var/cache/dml/serve";
   run.package_args = ReadFile(dir + "/package_args");
   run.firewall_log = ReadFile(dir + "/firewall_log");
+  run.curl_args = ReadFile(dir + "/curl_args");
+  run.uploaded = ReadFile(dir + "/uploaded");
+  run.upload_url = ReadFile(dir + "/upload_url");
   return run;
 }
 

@@ -4,6 +4,7 @@
 // node would do and what the stack would be told.
 #pragma once
 
+#include <map>
 #include <string>
 #include <vector>
 
@@ -32,6 +33,9 @@ struct NodeRun {
   std::string serve_dir;     // what the master serves
   std::string package_args;  // scripts/package.sh's arguments; empty if not run
   std::string firewall_log;  // firewall-cmd's arguments, one call a line
+  std::string curl_args;     // every curl call's arguments, one call a line
+  std::string uploaded;      // what curl --upload-file sent; empty if nothing
+  std::string upload_url;    // where it sent it
 };
 
 struct Stubs {
@@ -49,6 +53,12 @@ struct Stubs {
   // The body of the stand-in firewall-cmd (bash); by default firewalld is
   // not running. Its calls are logged one a line to firewall_log.
   std::string firewall_cmd = "echo 'not running'\nexit 252\n";
+  // What curl fetches from an https URL (others: kDebContent), and a URL
+  // whose fetch fails (status 7) with an error that repeats the whole URL.
+  std::map<std::string, std::string> https_files;
+  std::string unreachable_url;
+  // The upload's HTTP status: curl --fail exits 22 and names it, with the URL.
+  int upload_http_status = 201;
 };
 
 // The sha256 of `text`, in hex.
@@ -61,6 +71,9 @@ std::string ServedDir(const std::string& name, const std::string& content);
 // the script's absolute paths point into a temporary directory.
 NodeRun RunNode(const ir::Deployment& d, size_t group, int index, const Stubs& stubs,
                 const std::string& name);
+
+// The files the stand-in dmlrun writes into its --output directory.
+inline constexpr const char* kModelContent = "torchscript-model-stub";
 
 // A deb-runtime deployment of 3 workers (a parameter) whose package is
 // kDebContent.

@@ -150,6 +150,35 @@ ir::Deployment MakeDeployment(const DeploymentSpec& spec) {
   return d;
 }
 
+// Workers from a parameter; a dataset file and a model downloaded, one URL
+// with a text param in it; the output uploaded to a hidden URL parameter.
+ir::Deployment DownloadsAndUploadDeployment() {
+  DeploymentSpec spec;
+  spec.runtime = ir::RuntimeSource::Kind::kDeb;
+  spec.workers = 2;
+  spec.workers_from_param = true;
+  ir::Deployment d = MakeDeployment(spec);
+  ir::HeatParam mirror;
+  mirror.name = "mirror";
+  mirror.default_value = "data.example.org";
+  mirror.allowed_pattern = R"([^"\\@\x00-\x1f\x7f-\x9f\u2028\u2029\ufffe\uffff]*)";  // sema's kPlanTextPattern
+  d.params.push_back(mirror);
+  d.text_params.push_back({"mirror", "data.example.org"});
+  d.plan.train->dataset.dir = "/var/lib/dml/datasets/tiny";
+  d.plan.train->downloads = {
+      {"train-images-idx3-ubyte.gz", "https://" + plan::ParamHole("mirror") + "/tiny/train-images-idx3-ubyte.gz",
+       std::string(64, 'a')},
+      {"/var/lib/dml/models/net.pt", "https://models.example.org/net.pt?v=1&x=2", std::string(64, 'b')}};
+  ir::HeatParam upload;
+  upload.name = "upload_url";
+  upload.label = "Upload URL";
+  upload.description = "A presigned PUT URL for the output archive";
+  upload.default_value = "https://swift.example.org/v1/AUTH_a/c/o.tar.gz?temp_url_sig=0f&temp_url_expires=17";
+  d.params.push_back(upload);
+  d.upload = ir::Upload{"upload_url"};
+  return d;
+}
+
 CommandResult RunCommand(const std::string& command) {
   CommandResult result;
   FILE* pipe = popen((command + " 2>&1").c_str(), "r");

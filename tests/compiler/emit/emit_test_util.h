@@ -37,6 +37,11 @@ inline constexpr const char* kBranchDefault = "main";
 
 ir::Deployment MakeDeployment(const DeploymentSpec& spec);
 
+// A deb runtime, workers from a parameter; a dataset file and a model
+// downloaded (the dataset's URL holds the text param `mirror`); the output
+// uploaded to the URL of the hidden parameter `upload_url`.
+ir::Deployment DownloadsAndUploadDeployment();
+
 struct CommandResult {
   int status = -1;  // exit status, or -1 if it did not exit normally
   std::string output;  // stdout and stderr together

@@ -8,6 +8,7 @@
 
 #include "compiler/emit/heat_emitter.h"
 #include "compiler/emit/shell_quote.h"
+#include "runtime/plan/plan_yaml.h"
 #include "tests/compiler/emit/emit_test_util.h"
 
 #ifndef DML_HEAT_VALIDATE
@@ -65,6 +66,12 @@ std::vector<std::pair<std::string, ir::Deployment>> Cases() {
   digests.dataset_sha256 = ir::DatasetDigests{std::string(64, 'a'), std::string(64, 'b'), std::string(64, 'c'),
                                               std::string(64, 'd')};
   cases.emplace_back("dataset_sha256", MakeDeployment(digests));
+  cases.emplace_back("downloads_upload", test_util::DownloadsAndUploadDeployment());
+  DeploymentSpec preinstalled_downloads;  // no runtime to serve, but downloads
+  preinstalled_downloads.runtime = ir::RuntimeSource::Kind::kPreinstalled;
+  ir::Deployment served = MakeDeployment(preinstalled_downloads);
+  served.plan.train->downloads = test_util::DownloadsAndUploadDeployment().plan.train->downloads;
+  cases.emplace_back("preinstalled_downloads", served);
   return cases;
 }
 
@@ -135,6 +142,37 @@ TEST(EmitHeatValidate, TextParamsRefuseValuesThatWouldBreakThePlan) {
     SCOPED_TRACE(cases[i].first + ": " + result);
     EXPECT_EQ(result.find("OK\n0\n") != std::string::npos, cases[i].second);
     if (!cases[i].second) EXPECT_NE(result.find("is invalid"), std::string::npos);
+  }
+}
+
+// Heat refuses, before it creates anything, an upload URL that is not an
+// https URL of a presigned URL's characters.
+TEST(EmitHeatValidate, TheUploadParameterTakesOnlyAnHttpsUrl) {
+  const std::string validator = DML_HEAT_VALIDATE;
+  if (!std::filesystem::exists(validator)) GTEST_SKIP() << "Heat's validator is not at " << validator;
+  const std::string path = MakeTempDir("upload_param") + "/t.heat.yaml";
+  WriteFile(path, EmitHeat(test_util::DownloadsAndUploadDeployment()).template_yaml);
+  const std::vector<std::pair<std::string, bool>> cases = {
+      {"https://swift.example.org/v1/AUTH_a/c/o.tar.gz?temp_url_sig=0f&temp_url_expires=17", true},
+      {"https://s3.example.org/b/k?X-Amz-Credential=AK%2F20261206%2Fus-east-1&X-Amz-Signature=ab", true},
+      {"http://example.org/o", false},
+      {"https://example.org/a b", false},
+      {"https://example.org/a\nb", false},
+      {"https://user@example.org/o", false},
+      {"https://example.org/a'b", false},
+      {"https://example.org/`id`", false},
+      {"", false}};
+  std::string command;
+  for (size_t i = 0; i < cases.size(); ++i) {
+    const std::string out = path + "." + std::to_string(i);
+    command += "(/usr/bin/python3 " + validator + " " + path + " -P key_name=k -P " +
+               ShellQuote("upload_url=" + cases[i].first) + " >" + out + " 2>&1; echo $? >>" + out + ") & ";
+  }
+  RunCommand("bash -c " + ShellQuote(command + "wait"));
+  for (size_t i = 0; i < cases.size(); ++i) {
+    const std::string result = ReadFile(path + "." + std::to_string(i));
+    SCOPED_TRACE(cases[i].first + ": " + result);
+    EXPECT_EQ(result.find("OK\n0\n") != std::string::npos, cases[i].second);
   }
 }
 
