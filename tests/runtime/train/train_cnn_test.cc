@@ -142,6 +142,24 @@ TEST(TrainCnn, TwoRankAdamWStepsEqualOneRankStepsOnTheWholeBatch) {
   ExpectTwoRankStepsMatchOneRank(adamw);
 }
 
+// Evaluation goes through an image model in chunks: the same counts as one
+// forward of the whole set, for flat rows as the trainer holds them.
+TEST(TrainCnn, EvaluationInChunksCountsAsOneForward) {
+  auto cnn = MakeModel(CnnSpec(), 6);
+  torch::manual_seed(3);
+  torch::Tensor x = torch::randn({601, 2 * 12 * 12});
+  torch::Tensor y = torch::randint(5, {601}, torch::kInt64);
+  torch::NoGradGuard no_grad;
+  torch::Tensor logits = cnn->Forward(x.view({601, 2, 12, 12}));
+  const int64_t correct = logits.argmax(1).eq(y).sum().item<int64_t>();
+  const double loss = torch::nn::functional::cross_entropy(logits, y).item<double>() * 601;
+  collective::Communicator solo(0, 1, {});
+  EvalResult eval = Evaluate(*cnn, x, y, solo);
+  EXPECT_EQ(eval.total, 601);
+  EXPECT_EQ(eval.correct, correct);
+  EXPECT_NEAR(eval.loss_sum, loss, 1e-3);
+}
+
 // 8x8 images of 4 bands: conv 3x3 -> 6x6 -> pool 3x3, fc 4*9 -> 4.
 plan::TrainSpec BandCnnSpec(const std::string& dir) {
   plan::TrainSpec spec;
