@@ -14,13 +14,6 @@ constexpr const char* kKnownKinds = "mlp";
 constexpr const char* kKnownActivations = "relu, tanh, sigmoid";
 constexpr size_t kMinLayers = 2;  // input and output
 
-std::optional<Activation> ParseActivation(const std::string& name) {
-  if (name == "relu") return Activation::kRelu;
-  if (name == "tanh") return Activation::kTanh;
-  if (name == "sigmoid") return Activation::kSigmoid;
-  return std::nullopt;
-}
-
 }  // namespace
 
 MlpResult Mlp::Create(const plan::Model& spec) {
@@ -48,52 +41,36 @@ MlpResult Mlp::Create(const plan::Model& spec) {
 }
 
 Mlp::Mlp(std::vector<int64_t> layers, Activation activation)
-    : layers_(std::move(layers)), activation_(activation) {
-  int64_t total = 0;
-  for (size_t i = 0; i + 1 < layers_.size(); ++i) total += layers_[i + 1] * layers_[i] + layers_[i + 1];
-  flat_params_ = torch::zeros({total}, torch::kFloat32);
-  flat_grads_ = torch::zeros({total}, torch::kFloat32);
-
-  int64_t offset = 0;
-  auto carve = [&](std::vector<int64_t> shape) {
-    int64_t n = 1;
-    for (int64_t d : shape) n *= d;
-    // The flat buffer does not require grad, so its views are leaves that can.
-    torch::Tensor param = flat_params_.narrow(0, offset, n).view(shape);
-    param.requires_grad_(true);
-    // Autograd accumulates into an existing .grad in place, so the gradients
-    // land in the flat gradient buffer with no copy.
-    param.mutable_grad() = flat_grads_.narrow(0, offset, n).view(shape);
-    offset += n;
-    params_.push_back(param);
-  };
+    : Model({layers.front()}, layers.back()), layers_(std::move(layers)), activation_(activation) {
+  std::vector<torch::Tensor> params;
   for (size_t i = 0; i + 1 < layers_.size(); ++i) {
-    carve({layers_[i + 1], layers_[i]});
-    carve({layers_[i + 1]});
+    params.push_back(torch::zeros({layers_[i + 1], layers_[i]}));
+    params.push_back(torch::zeros({layers_[i + 1]}));
   }
+  SeatParameters(std::move(params));
 }
 
 void Mlp::Init(uint64_t seed) {
   at::Generator gen = at::make_generator<at::CPUGeneratorImpl>(seed);
   torch::NoGradGuard no_grad;
-  for (size_t i = 0; i < params_.size(); i += 2) {
-    double bound = 1.0 / std::sqrt(static_cast<double>(params_[i].size(1)));
-    params_[i].uniform_(-bound, bound, gen);
-    params_[i + 1].uniform_(-bound, bound, gen);
+  const std::vector<torch::Tensor>& params = parameters();
+  for (size_t i = 0; i < params.size(); i += 2) {
+    double bound = 1.0 / std::sqrt(static_cast<double>(params[i].size(1)));
+    // uniform_ on the seated tensor writes the flat buffer (its storage).
+    torch::Tensor weight = params[i], bias = params[i + 1];
+    weight.uniform_(-bound, bound, gen);
+    bias.uniform_(-bound, bound, gen);
   }
 }
 
-torch::Tensor Mlp::Forward(const torch::Tensor& x) const {
-  torch::Tensor h = x;
-  size_t layers = params_.size() / 2;
+torch::Tensor Mlp::Forward(const torch::Tensor& x) {
+  const std::vector<torch::Tensor>& params = parameters();
+  torch::Tensor h = x.dim() == 2 ? x : x.flatten(1);  // an image batch [N, C, H, W] reads as [N, features]
+  size_t layers = params.size() / 2;
   for (size_t i = 0; i < layers; ++i) {
-    h = torch::addmm(params_[2 * i + 1], h, params_[2 * i].t());
+    h = torch::addmm(params[2 * i + 1], h, params[2 * i].t());
     if (i + 1 == layers) break;  // no activation on the logits
-    switch (activation_) {
-      case Activation::kRelu: h = torch::relu(h); break;
-      case Activation::kTanh: h = torch::tanh(h); break;
-      case Activation::kSigmoid: h = torch::sigmoid(h); break;
-    }
+    h = Apply(activation_, h);
   }
   return h;
 }

@@ -9,12 +9,12 @@
 #include <fmt/format.h>
 
 #include "runtime/collective/accumulate.h"
+#include "runtime/plan/capabilities.h"
 #include "runtime/train/optimizer_kernels.h"
 
 namespace dml::train {
 namespace {
 
-constexpr const char* kKnownKinds = "adam, sgd";
 // Elements per thread chunk. The update of this model's 79,510 parameters
 // takes ~40 us on one core; splitting it would add a fork/join to every step,
 // and each fork/join can cost a whole scheduler time slice (milliseconds)
@@ -25,15 +25,18 @@ constexpr int64_t kGrain = int64_t{1} << 20;
 // while they are still in L1.
 constexpr int64_t kSumChunk = 4096;
 
+// Adam, or with `decoupled` AdamW: the same state under the same names, so
+// checkpoints carry either alike (their kind tells them apart).
 class FlatAdam : public FlatOptimizer {
  public:
-  FlatAdam(const plan::Optimizer& spec, torch::Tensor params, torch::Tensor grads)
+  FlatAdam(const plan::Optimizer& spec, torch::Tensor params, torch::Tensor grads, bool decoupled)
       : FlatOptimizer(std::move(params), std::move(grads)),
         spec_(spec),
+        decoupled_(decoupled),
         exp_avg_(torch::zeros_like(params_)),
         exp_avg_sq_(torch::zeros_like(params_)) {}
 
-  const char* kind() const override { return "adam"; }
+  const char* kind() const override { return decoupled_ ? "adamw" : "adam"; }
 
   std::vector<std::pair<std::string, torch::Tensor>> State() const override {
     return {{"exp_avg", exp_avg_}, {"exp_avg_sq", exp_avg_sq_}};
@@ -51,14 +54,24 @@ class FlatAdam : public FlatOptimizer {
     s_.weight_decay = static_cast<float>(spec_.weight_decay);
     s_.step_size = static_cast<float>(spec_.lr / bias_correction1);
     s_.inv_sqrt_bias_correction2 = static_cast<float>(1.0 / std::sqrt(bias_correction2));
+    // torch.optim.AdamW: p.mul_(1 - lr * weight_decay), the factor in double.
+    decay_factor_ = static_cast<float>(1.0 - spec_.lr * spec_.weight_decay);
   }
 
   void Update(const float* grads, int64_t begin, int64_t count) override {
-    kernels::AdamUpdate(params_.data_ptr<float>() + begin, grads, exp_avg_.data_ptr<float>() + begin,
-                        exp_avg_sq_.data_ptr<float>() + begin, count, s_);
+    float* p = params_.data_ptr<float>() + begin;
+    float* m = exp_avg_.data_ptr<float>() + begin;
+    float* v = exp_avg_sq_.data_ptr<float>() + begin;
+    if (decoupled_) {
+      kernels::AdamWUpdate(p, grads, m, v, count, s_, decay_factor_);
+    } else {
+      kernels::AdamUpdate(p, grads, m, v, count, s_);
+    }
   }
 
   plan::Optimizer spec_;
+  bool decoupled_;
+  float decay_factor_ = 1;
   torch::Tensor exp_avg_, exp_avg_sq_;
   kernels::AdamScalars s_{};
 };
@@ -98,7 +111,7 @@ std::optional<base::Error> Check(const plan::Optimizer& spec) {
   if (spec.kind == "sgd" && !in_unit(spec.momentum)) {
     return bad("momentum", fmt::format("must be in [0, 1), got {}", spec.momentum));
   }
-  if (spec.kind == "adam") {
+  if (spec.kind == "adam" || spec.kind == "adamw") {
     if (!in_unit(spec.beta1)) return bad("beta1", fmt::format("must be in [0, 1), got {}", spec.beta1));
     if (!in_unit(spec.beta2)) return bad("beta2", fmt::format("must be in [0, 1), got {}", spec.beta2));
     if (!(spec.eps > 0)) return bad("eps", fmt::format("must be positive, got {}", spec.eps));
@@ -131,16 +144,20 @@ void FlatOptimizer::StepSummed(const float* const* parts, int count) {
 }
 
 OptimizerResult MakeOptimizer(const plan::Optimizer& spec, torch::Tensor params, torch::Tensor grads) {
-  if (spec.kind != "adam" && spec.kind != "sgd") {
+  if (!plan::Supports(plan::kOptimizerKinds, spec.kind)) {
     return {nullptr, base::Error::InField("train.optimizer.kind",
-                                          fmt::format("unknown optimizer '{}' (known: {})", spec.kind, kKnownKinds))};
+                                          fmt::format("unknown optimizer '{}' (known: {})", spec.kind,
+                                                      plan::ListOf(plan::kOptimizerKinds)))};
   }
   if (auto error = Check(spec)) return {nullptr, error};
   // The update loops walk raw float arrays: anything else is a caller's bug.
   TORCH_CHECK(params.scalar_type() == torch::kFloat32 && params.is_contiguous() && grads.is_contiguous() &&
                   grads.scalar_type() == torch::kFloat32 && params.numel() == grads.numel(),
               "MakeOptimizer: params and grads must be contiguous float32 buffers of one size");
-  if (spec.kind == "adam") return {std::make_unique<FlatAdam>(spec, std::move(params), std::move(grads)), std::nullopt};
+  if (spec.kind == "adam" || spec.kind == "adamw") {
+    const bool decoupled = spec.kind == "adamw";
+    return {std::make_unique<FlatAdam>(spec, std::move(params), std::move(grads), decoupled), std::nullopt};
+  }
   return {std::make_unique<FlatSgd>(spec, std::move(params), std::move(grads)), std::nullopt};
 }
 

@@ -1,8 +1,9 @@
 // Optimizers that update the model's ONE flat parameter buffer from its ONE
 // flat gradient buffer, with their state in flat buffers of the same size:
 // a step is one vectorised pass (optimizer_kernels) and allocates nothing. The update
-// rules are exactly torch.optim's Adam (L2 weight decay, no amsgrad) and SGD
-// (momentum, dampening 0, weight decay), so results compare with the peer.
+// rules are exactly torch.optim's Adam (L2 weight decay, no amsgrad), AdamW
+// (decoupled weight decay) and SGD (momentum, dampening 0, weight decay), so
+// results compare with the peer.
 #pragma once
 
 #include <torch/torch.h>

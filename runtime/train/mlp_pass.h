@@ -12,6 +12,7 @@
 
 #include "runtime/model/mlp.h"
 #include "runtime/train/mlp_kernels.h"
+#include "runtime/train/pass.h"
 
 namespace dml::train {
 
@@ -24,7 +25,7 @@ inline constexpr int64_t kMinRowsPerLane = 128;
 // is not slowed down by BLAS threads that cost more than they save.
 int StepThreads(int64_t rows, int threads);
 
-class MlpPass {
+class MlpPass : public Pass {
  public:
   // Keeps raw pointers into `model`'s flat buffers: the model must outlive
   // the pass and its buffers must not be replaced (they never are; writes
@@ -48,7 +49,7 @@ class MlpPass {
   // gradient buffer (a buffer of num_parameters floats, e.g. this rank's
   // slot in shared memory), or null for the model's own.
   double ForwardBackward(const float* x, const int64_t* labels, int64_t rows, float grad_multiplier = 1.0f,
-                         float* grads_out = nullptr);
+                         float* grads_out = nullptr) override;
 
   // Logits [rows x classes] for `x`; the pointer is valid until the next call.
   const float* Forward(const float* x, int64_t rows);

@@ -18,6 +18,12 @@ struct AdamScalars {
 void AdamUpdate(float* params, const float* grads, float* exp_avg, float* exp_avg_sq, int64_t n,
                 const AdamScalars& s);
 
+// torch.optim.AdamW's update (decoupled weight decay, no amsgrad): each
+// parameter first shrinks by `decay_factor` = 1 - lr * weight_decay, then
+// takes Adam's step without L2 (s.weight_decay is ignored). As torch orders it.
+void AdamWUpdate(float* params, const float* grads, float* exp_avg, float* exp_avg_sq, int64_t n,
+                 const AdamScalars& s, float decay_factor);
+
 // torch.optim.SGD with momentum (dampening 0, no nesterov) and weight decay;
 // `first_step` starts the momentum buffer at the gradient as torch does.
 void SgdUpdate(float* params, const float* grads, float* momentum, int64_t n, float lr, float momentum_factor,

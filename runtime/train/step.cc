@@ -9,8 +9,32 @@ namespace {
 
 // Rows evaluated at once: bounds the activations' memory on big test sets.
 constexpr int64_t kEvalChunk = 2048;
+// The same for image models, whose conv activations are tens of times the
+// image (a 32-channel conv of a 32x32 image: 128 KiB a sample).
+constexpr int64_t kEvalChunkImages = 256;
+
+// `rows` samples in the model's input shape: {rows, input_shape()...}.
+std::vector<int64_t> BatchShape(const model::Model& model, int64_t rows) {
+  std::vector<int64_t> shape = {rows};
+  shape.insert(shape.end(), model.input_shape().begin(), model.input_shape().end());
+  return shape;
+}
+
+plan::Model KindOnly(const model::Model& model) {
+  plan::Model spec;
+  spec.kind = model.kind();
+  return spec;
+}
 
 }  // namespace
+
+TrainStep::TrainStep(model::Model& model, FlatOptimizer& optimizer, collective::Communicator& comm,
+                     StepOptions options, std::unique_ptr<Pass> pass)
+    : model_(model),
+      optimizer_(optimizer),
+      comm_(comm),
+      options_(options),
+      pass_(pass ? std::move(pass) : MakePass(model, KindOnly(model))) {}
 
 double TrainStep::Run(const float* x, const int64_t* labels, int64_t rows, bool stop_vote) {
   const int world = comm_.world_size();
@@ -33,13 +57,13 @@ double TrainStep::Run(const float* x, const int64_t* labels, int64_t rows, bool 
   if (local_) {
     // Backward writes straight into this rank's shared slot; the optimizer
     // sums the ranks' slots as it updates: no copy in, no copy out.
-    double loss = pass_.ForwardBackward(x, labels, rows, multiplier, local_->ContributionSlot());
+    double loss = pass_->ForwardBackward(x, labels, rows, multiplier, local_->ContributionSlot());
     collective::LocalAllreduce::Parts parts = local_->Exchange(stop_vote);
     stop_voted_ = parts.any_vote;
     optimizer_.StepSummed(parts.data, parts.count);
     return loss;
   }
-  double loss = pass_.ForwardBackward(x, labels, rows, multiplier);
+  double loss = pass_->ForwardBackward(x, labels, rows, multiplier);
   if (hierarchy_) {
     stop_voted_ = hierarchy_->SumInPlace(model_.flat_grads().data_ptr<float>(), stop_vote);
   } else if (world > 1) {
@@ -63,8 +87,8 @@ std::string TrainStep::exchange() const {
 }
 
 double TrainStep::Run(const torch::Tensor& x, const torch::Tensor& y) {
-  TORCH_CHECK(x.scalar_type() == torch::kFloat32 && x.dim() == 2 && x.size(1) == model_.input_size(),
-              "TrainStep: x must be float32 [rows, ", model_.input_size(), "]");
+  TORCH_CHECK(x.scalar_type() == torch::kFloat32 && x.dim() >= 2 && x.numel() == x.size(0) * model_.input_features(),
+              "TrainStep: x must be float32 [rows, ", model_.input_features(), "] or [rows, input shape]");
   TORCH_CHECK(y.scalar_type() == torch::kInt64 && y.dim() == 1 && y.size(0) == x.size(0),
               "TrainStep: y must be int64 [rows]");
   TORCH_CHECK(y.numel() == 0 || (y.min().item<int64_t>() >= 0 && y.max().item<int64_t>() < model_.num_classes()),
@@ -74,15 +98,16 @@ double TrainStep::Run(const torch::Tensor& x, const torch::Tensor& y) {
   return Run(xc.data_ptr<float>(), yc.data_ptr<int64_t>(), x.size(0));
 }
 
-EvalResult Evaluate(const model::Mlp& model, const torch::Tensor& images, const torch::Tensor& labels,
+EvalResult Evaluate(model::Model& model, const torch::Tensor& images, const torch::Tensor& labels,
                     collective::Communicator& comm) {
   torch::NoGradGuard no_grad;
   data::Range slice = data::EvalSlice(labels.size(0), comm.rank(), comm.world_size());
   double correct = 0;
   double loss_sum = 0;
-  for (int64_t begin = slice.begin; begin < slice.end; begin += kEvalChunk) {
-    int64_t n = std::min(kEvalChunk, slice.end - begin);
-    torch::Tensor logits = model.Forward(images.narrow(0, begin, n));
+  const int64_t chunk = model.input_shape().size() == 1 ? kEvalChunk : kEvalChunkImages;
+  for (int64_t begin = slice.begin; begin < slice.end; begin += chunk) {
+    int64_t n = std::min(chunk, slice.end - begin);
+    torch::Tensor logits = model.Forward(images.narrow(0, begin, n).reshape(BatchShape(model, n)));
     torch::Tensor y = labels.narrow(0, begin, n);
     correct += logits.argmax(1).eq(y).sum().item<int64_t>();
     loss_sum += torch::nn::functional::cross_entropy(

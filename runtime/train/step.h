@@ -12,9 +12,9 @@
 #include "runtime/collective/comm.h"
 #include "runtime/collective/hierarchical_allreduce.h"
 #include "runtime/collective/local_allreduce.h"
-#include "runtime/model/mlp.h"
+#include "runtime/model/model.h"
 #include "runtime/train/flat_optimizer.h"
-#include "runtime/train/mlp_pass.h"
+#include "runtime/train/pass.h"
 
 namespace dml::train {
 
@@ -39,12 +39,14 @@ struct StepOptions {
 
 class TrainStep {
  public:
-  TrainStep(model::Mlp& model, FlatOptimizer& optimizer, collective::Communicator& comm, StepOptions options = {})
-      : model_(model), optimizer_(optimizer), comm_(comm), options_(options), pass_(model) {}
+  // `pass` computes each step's gradient; null: MakePass for the model's kind.
+  TrainStep(model::Model& model, FlatOptimizer& optimizer, collective::Communicator& comm, StepOptions options = {},
+            std::unique_ptr<Pass> pass = nullptr);
 
   // Forward, cross-entropy, backward straight into the flat gradient buffer
-  // (hand-written, no autograd), ONE allreduce of that buffer averaged over
-  // ranks, optimizer step. `x` is row-major [rows x input_size], `labels`
+  // (the Pass: hand-written for an mlp, autograd otherwise), ONE allreduce of
+  // that buffer averaged over ranks, optimizer step. `x` is sample-major
+  // [rows x input_features], read in the model's input shape; `labels`
   // [rows] in [0, classes). Every rank must call it with the same `rows`.
   // Returns this rank's mean loss. Allocates nothing once it has seen its
   // largest batch. The first call at world > 1 is also where the ranks
@@ -55,7 +57,8 @@ class TrainStep {
   // stop_voted() then tells whether any rank voted to stop.
   double Run(const float* x, const int64_t* labels, int64_t rows, bool stop_vote = false);
 
-  // The same on tensors: x float32 [rows, input_size], y int64 [rows].
+  // The same on tensors: x float32 [rows, input_shape...] (or [rows,
+  // input_features]), y int64 [rows].
   double Run(const torch::Tensor& x, const torch::Tensor& y);
 
   // After the first step: whether gradients go through shared memory (then
@@ -74,11 +77,11 @@ class TrainStep {
 
  private:
 
-  model::Mlp& model_;
+  model::Model& model_;
   FlatOptimizer& optimizer_;
   collective::Communicator& comm_;
   StepOptions options_;
-  MlpPass pass_;
+  std::unique_ptr<Pass> pass_;
   bool sync_chosen_ = false;
   std::unique_ptr<collective::LocalAllreduce> local_;
   std::unique_ptr<collective::HierarchicalAllreduce> hierarchy_;
@@ -96,7 +99,8 @@ struct EvalResult {
 
 // Evaluates this rank's slice of (images, labels) and sums the counts over
 // all ranks, so every rank returns the whole set's result.
-EvalResult Evaluate(const model::Mlp& model, const torch::Tensor& images, const torch::Tensor& labels,
+// `images` are [N, input_features] (or [N, input_shape...]).
+EvalResult Evaluate(model::Model& model, const torch::Tensor& images, const torch::Tensor& labels,
                     collective::Communicator& comm);
 
 }  // namespace dml::train

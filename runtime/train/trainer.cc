@@ -8,14 +8,17 @@
 #include <optional>
 
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 
 #include "runtime/collective/comm.h"
 #include "runtime/data/batch.h"
 #include "runtime/data/dataset.h"
 #include "runtime/data/shard.h"
-#include "runtime/model/mlp.h"
+#include "runtime/model/model.h"
 #include "runtime/train/checkpoint.h"
 #include "runtime/train/flat_optimizer.h"
+#include "runtime/train/mlp_pass.h"
+#include "runtime/train/pass.h"
 #include "runtime/train/process_stats.h"
 #include "runtime/train/report.h"
 #include "runtime/train/step.h"
@@ -102,9 +105,9 @@ class Trainer {
     if (spec_.loss != "cross_entropy") {
       return base::Error::InField("train.loss", fmt::format("unknown loss '{}' (known: cross_entropy)", spec_.loss));
     }
-    auto built = model::Mlp::Create(spec_.model);
-    if (!built.mlp) return built.error;
-    model_ = std::move(built.mlp);
+    auto built = model::CreateModel(spec_.model);
+    if (!built.model) return built.error;
+    model_ = std::move(built.model);
     auto made = MakeOptimizer(spec_.optimizer, model_->flat_params(), model_->flat_grads());
     if (!made.optimizer) return made.error;
     optimizer_ = std::move(made.optimizer);
@@ -114,16 +117,16 @@ class Trainer {
     // few large GEMMs gain milliseconds from more threads, not worth a
     // second thread-pool configuration.
     threads_allowed_ = options_.threads > 0 ? options_.threads : at::get_num_threads();
-    at::set_num_threads(StepThreads(spec_.batch_per_rank, threads_allowed_));
+    // The mlp's pass splits a batch into lanes of kMinRowsPerLane rows;
+    // autograd's convolutions use every allowed thread at any batch size.
+    const bool lanes = spec_.model.kind == "mlp";
+    at::set_num_threads(lanes ? StepThreads(spec_.batch_per_rank, threads_allowed_) : threads_allowed_);
+    if (auto error = CheckModelClasses()) return error;
     // Batches are converted from the pixel bytes (BatchBuffer): no float copy of the train set.
     auto loaded = data::LoadDataset(spec_.dataset, data::LoadOptions{model_->num_classes(), false});
     if (!loaded.dataset) return AtThisRank(*loaded.error);
     data_ = std::move(*loaded.dataset);
-    if (data_.features != model_->input_size()) {
-      return base::Error::InField("train.model.layers",
-                                  fmt::format("the input size is {} but the dataset's images have {} pixels",
-                                              model_->input_size(), data_.features));
-    }
+    if (auto error = CheckModelFitsData()) return error;
     if (is_root()) {
       if (auto error = metrics_.Open(options_.metrics_path)) return error;
       if (!spec_.checkpoint.dir.empty()) {
@@ -139,8 +142,40 @@ class Trainer {
     batch_.emplace(spec_.batch_per_rank, data_.features);
     // One for the whole run: its pass buffers and its shared-memory segment
     // (set up collectively on the first step) serve every epoch.
-    step_.emplace(*model_, *optimizer_, comm_);
+    step_.emplace(*model_, *optimizer_, comm_, StepOptions{}, MakePass(*model_, spec_.model));
     return std::nullopt;
+  }
+
+  // The dataset's samples must be what the model reads: an error at the
+  // model's plan field.
+  std::optional<base::Error> CheckModelFitsData() const {
+    const plan::Model& m = spec_.model;
+    if (m.kind == "mlp") {
+      if (data_.features == model_->input_features()) return std::nullopt;
+      return base::Error::InField("train.model.layers",
+                                  fmt::format("the input size is {} but the dataset's images have {} pixels",
+                                              model_->input_features(), data_.features));
+    }
+    const std::vector<int64_t>& input = model_->input_shape();
+    const std::vector<int64_t>& shape = spec_.dataset.shape;  // as declared (the loader checks the files)
+    if (data_.features != model_->input_features() || (!shape.empty() && shape != input)) {
+      std::string theirs = shape.empty() ? fmt::format("{} values", data_.features)
+                                         : fmt::format("[{}]", fmt::join(shape, ", "));
+      return base::Error::InField("train.model.input",
+                                  fmt::format("the model reads images of [{}] but the dataset's samples are {}",
+                                              fmt::join(input, ", "), theirs));
+    }
+    return std::nullopt;
+  }
+
+  // Before loading: a model with fewer outputs than the dataset's declared
+  // classes (the mlp's last layer is checked against the labels themselves).
+  std::optional<base::Error> CheckModelClasses() const {
+    if (spec_.model.kind == "mlp" || model_->num_classes() >= spec_.dataset.classes) return std::nullopt;
+    return base::Error::InField("train.model.classes",
+                                fmt::format("the model has {} outputs but the dataset has {} classes "
+                                            "(train.dataset.classes)",
+                                            model_->num_classes(), spec_.dataset.classes));
   }
 
   // Why fewer threads than allowed run, if they do.
@@ -347,7 +382,7 @@ class Trainer {
   collective::Communicator comm_;
   int epochs_ = 0;
   int threads_allowed_ = 1;
-  std::unique_ptr<model::Mlp> model_;
+  std::unique_ptr<model::Model> model_;
   std::unique_ptr<FlatOptimizer> optimizer_;
   data::IdxDataset data_;
   MetricsWriter metrics_;

@@ -145,6 +145,52 @@ TEST(LaunchTrainJob, ThreadsAreCappedAndRanksPinned) {
   EXPECT_EQ(log.find("pinned"), std::string::npos) << log;
 }
 
+// The test accuracy of each epoch record in a metrics file, in order.
+std::vector<double> EpochAccuracies(const std::string& metrics) {
+  std::vector<double> accuracies;
+  std::istringstream lines(ReadFile(metrics));
+  for (std::string line; std::getline(lines, line);) {
+    nlohmann::json record = nlohmann::json::parse(line, nullptr, false);
+    if (record.is_object() && record.value("event", "") == "epoch") {
+      accuracies.push_back(record.value("test_accuracy", -1.0));
+    }
+  }
+  return accuracies;
+}
+
+// A plan's cnn (kind cnn, 28x28 images) and AdamW train through `dmlrun
+// local` on two ranks: the test accuracy rises from chance to near 1.
+TEST(LaunchTrainJob, CnnWithAdamWLearnsThroughAPlan) {
+  TempDir dir;
+  WriteIdx(dir.path(), "train", kTrainSize);
+  WriteIdx(dir.path(), "test", kTestSize);
+  plan::Plan plan = TrainPlan(dir.path());
+  plan.train->dataset.shape = {1, kSide, kSide};
+  plan.train->dataset.classes = kClasses;
+  plan.train->model.kind = "cnn";
+  plan.train->model.layers.clear();
+  plan.train->model.input = {1, kSide, kSide};
+  plan.train->model.channels = {4};  // 28 -conv-> 26 -pool-> 13; fc 4*13*13 -> 10
+  plan.train->model.kernel = 3;
+  plan.train->model.classes = kClasses;
+  plan.train->optimizer.kind = "adamw";
+  plan.train->optimizer.lr = 3e-3;
+  plan.train->optimizer.weight_decay = 0.01;
+  plan.train->epochs = 3;
+  const std::string plan_path = dir.File("cnn.plan.yaml");
+  WriteFile(plan_path, plan::SerializePlan(plan));
+  const std::string metrics = dir.File("metrics.jsonl");
+
+  std::string log;
+  ASSERT_EQ(RunCommand({kDmlrun, "local", plan_path, "--metrics", metrics}, dir, &log), 0) << log;
+  EXPECT_NE(log.find("6,810 parameters"), std::string::npos) << log;  // 4*9+4 + 676*10+10
+  EXPECT_NE(log.find("adamw"), std::string::npos) << log;
+  std::vector<double> accuracies = EpochAccuracies(metrics);
+  ASSERT_EQ(accuracies.size(), 3u) << ReadFile(metrics);
+  EXPECT_GE(accuracies.back(), 0.9) << ReadFile(metrics);  // chance: 0.1
+  EXPECT_GE(accuracies.back(), accuracies.front()) << ReadFile(metrics);
+}
+
 TEST(LaunchTrainJob, MissingDatasetFailsTheJobWithTheFileNamed) {
   TempDir dir;
   std::string missing = dir.File("no-such-dataset");

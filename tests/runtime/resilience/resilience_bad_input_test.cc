@@ -71,10 +71,10 @@ TEST(ResilienceBadInput, UnknownOptimizerIsNamed) {
   TempDir dir;
   WriteTinyDataset(dir.path(), 64, 16);
   plan::Plan plan = LoopbackPlan(dir.path(), 1, 1);
-  plan.train->optimizer.kind = "adamw";
+  plan.train->optimizer.kind = "lion";
   Outcome outcome = RunLocal(dir, plan);
-  EXPECT_EQ(outcome.status, 1) << outcome.log;
-  EXPECT_NE(outcome.log.find("train.optimizer.kind: unknown optimizer 'adamw'"), std::string::npos)
+  EXPECT_EQ(outcome.status, 2) << outcome.log;  // refused with the plan, before any rank starts
+  EXPECT_NE(outcome.log.find("train.optimizer.kind: unknown optimizer 'lion'"), std::string::npos)
       << outcome.log;
 }
 

@@ -10,7 +10,7 @@
 #include <nlohmann/json.hpp>
 
 #include "launch_test_util.h"
-#include "runtime/model/mlp.h"
+#include "runtime/model/model.h"
 #include "runtime/train/checkpoint.h"
 #include "runtime/train/flat_optimizer.h"
 #include "tests/runtime/resilience/resilience_fixture.h"
@@ -36,7 +36,7 @@ struct Checkpoint {
 
 Checkpoint Load(const plan::TrainSpec& spec, const std::string& path) {
   Checkpoint result;
-  auto model = std::move(model::Mlp::Create(spec.model).mlp);
+  auto model = std::move(model::CreateModel(spec.model).model);
   auto optimizer = std::move(train::MakeOptimizer(spec.optimizer, model->flat_params(), model->flat_grads()).optimizer);
   result.data.params = model->flat_params();
   result.data.optimizer_state = optimizer->State();
@@ -56,9 +56,17 @@ struct Job {
   plan::Plan plan;
   std::string plan_path;
 
-  explicit Job(int max_restarts = 0) {
+  explicit Job(int max_restarts = 0, bool cnn = false) {
     WriteTinyDataset(dir.path(), kTrainSize, 100);
     plan = LoopbackPlan(dir.path(), 1, 1);
+    if (cnn) {
+      plan::Model& m = plan.train->model;
+      m.kind = "cnn";
+      m.layers.clear();
+      m.input = {1, kSide, kSide};
+      m.channels = {4};
+      m.classes = kClasses;
+    }
     plan.train->epochs = kEpochs;
     plan.train->checkpoint.every_epochs = 1;
     plan.max_restarts = max_restarts;
@@ -85,8 +93,7 @@ struct Job {
   std::string last_log;
 };
 
-TEST(ResilienceCheckpoint, SigtermMidEpochSavesACheckpointAndResumeMatchesAnUninterruptedRun) {
-  Job job;
+void ExpectSigtermAndResumeMatchesAnUninterruptedRun(Job& job) {
   ASSERT_EQ(job.Run("straight"), 0) << job.last_log;
   const torch::Tensor expected = job.FinalParams("straight");
 
@@ -120,6 +127,17 @@ TEST(ResilienceCheckpoint, SigtermMidEpochSavesACheckpointAndResumeMatchesAnUnin
   nlohmann::json b = FinalRecord(job.dir.File("stopped.jsonl"));
   EXPECT_EQ(a.value("test_accuracy", -1.0), b.value("test_accuracy", -2.0));
   EXPECT_NEAR(a.value("final_loss", -1.0), b.value("final_loss", -2.0), 1e-9);
+}
+
+TEST(ResilienceCheckpoint, SigtermMidEpochSavesACheckpointAndResumeMatchesAnUninterruptedRun) {
+  Job job;
+  ExpectSigtermAndResumeMatchesAnUninterruptedRun(job);
+}
+
+// The same for a cnn (autograd through torch::nn layers seated in the flat buffers).
+TEST(ResilienceCheckpoint, CnnSigtermMidEpochAndResumeMatchesAnUninterruptedRun) {
+  Job job(/*max_restarts=*/0, /*cnn=*/true);
+  ExpectSigtermAndResumeMatchesAnUninterruptedRun(job);
 }
 
 TEST(ResilienceCheckpoint, RerunWithTheSameSeedAndWorldSizeGivesTheSameResult) {

@@ -39,6 +39,35 @@ TEST(TrainOptimizer, AdamMatchesTorch) {
   ExpectSameAsTorch<torch::optim::Adam>(spec, torch::optim::AdamOptions(0.01).weight_decay(0.1));
 }
 
+// Decoupled weight decay: p shrinks by lr * weight_decay, then Adam's step.
+TEST(TrainOptimizer, AdamWMatchesTorch) {
+  plan::Optimizer spec;
+  spec.kind = "adamw";
+  spec.lr = 0.01;
+  spec.weight_decay = 0.1;
+  spec.beta1 = 0.8;
+  spec.beta2 = 0.99;
+  ExpectSameAsTorch<torch::optim::AdamW>(
+      spec, torch::optim::AdamWOptions(0.01).weight_decay(0.1).betas(std::make_tuple(0.8, 0.99)));
+}
+
+// AdamW is not Adam with L2: the same settings give other weights.
+TEST(TrainOptimizer, AdamWDiffersFromAdamWithL2) {
+  plan::Optimizer adam, adamw;
+  adam.weight_decay = adamw.weight_decay = 0.5;
+  adamw.kind = "adamw";
+  torch::Tensor a = torch::ones({4}), b = torch::ones({4}), ga = torch::full({4}, 0.1f), gb = ga.clone();
+  auto adam_opt = std::move(MakeOptimizer(adam, a, ga).optimizer);
+  auto adamw_opt = std::move(MakeOptimizer(adamw, b, gb).optimizer);
+  EXPECT_STREQ(adamw_opt->kind(), "adamw");
+  adam_opt->Step();
+  adamw_opt->Step();
+  // Adam: the decay enters the gradient, normalised away: one step of lr.
+  EXPECT_NEAR(a[0].item<float>(), 1 - 1e-3, 1e-6);
+  // AdamW: the decay shrinks p by lr * wd = 5e-4 first, then the same step.
+  EXPECT_NEAR(b[0].item<float>(), 1 * (1 - 5e-4) - 1e-3, 1e-6);
+}
+
 TEST(TrainOptimizer, SgdWithMomentumMatchesTorch) {
   plan::Optimizer spec;
   spec.kind = "sgd";
@@ -96,6 +125,13 @@ TEST(TrainOptimizer, SummedAdamStepIsBitwiseTheSame) {
   ExpectSummedStepIsTheSame(adam);
 }
 
+TEST(TrainOptimizer, SummedAdamWStepIsBitwiseTheSame) {
+  plan::Optimizer adamw;
+  adamw.kind = "adamw";
+  adamw.weight_decay = 0.05;
+  ExpectSummedStepIsTheSame(adamw);
+}
+
 TEST(TrainOptimizer, SummedSgdStepIsBitwiseTheSame) {
   plan::Optimizer sgd;
   sgd.kind = "sgd";
@@ -109,7 +145,7 @@ TEST(TrainOptimizer, UnknownKindNamesTheField) {
   spec.kind = "lbfgs";
   OptimizerResult r = MakeOptimizer(spec, torch::zeros({3}), torch::zeros({3}));
   ASSERT_FALSE(r.optimizer);
-  EXPECT_EQ(r.error->Render(), "train.optimizer.kind: unknown optimizer 'lbfgs' (known: adam, sgd)");
+  EXPECT_EQ(r.error->Render(), "train.optimizer.kind: unknown optimizer 'lbfgs' (known: adam, adamw, sgd)");
 }
 
 TEST(TrainOptimizer, NonPositiveLearningRate) {
