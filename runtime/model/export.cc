@@ -142,8 +142,8 @@ torch::jit::Module BuildCnn(const ExportInput& input, const std::string& activat
     const std::string name = fmt::format("conv{}", i);
     top.register_module(name, Layer(cu, "Conv2d", params[2 * i], params[2 * i + 1],
                                     "torch.conv2d(x, self.weight, self.bias)"));
-    forward << fmt::format("    x = torch.max_pool2d({}(self.{}.forward(x)), [{}, {}], [{}, {}])\n", activation, name, kPool,
-                           kPool, kPool, kPool);
+    forward << fmt::format("    x = torch.max_pool2d({}(self.{}.forward(x)), [{}, {}], [{}, {}])\n", activation,
+                           name, kPool, kPool, kPool, kPool);
   }
   const size_t fc = 2 * spec.channels.size();
   top.register_module("fc", Layer(cu, "Linear", params[fc], params[fc + 1], kLinearBody));

@@ -147,7 +147,9 @@ std::optional<std::string> DryRunProblem(torch::jit::Module& module, const std::
 ModelResult TorchScriptModel::Load(const plan::Model& spec) {
   if (spec.input.empty()) return Fail(base::Error::InField("train.model.input", "must give one sample's shape"));
   for (int64_t d : spec.input) {
-    if (d < 1) return Fail(base::Error::InField("train.model.input", fmt::format("{} is not a size", Shape(spec.input))));
+    if (d < 1) {
+      return Fail(base::Error::InField("train.model.input", fmt::format("{} is not a size", Shape(spec.input))));
+    }
   }
   if (spec.classes < 1) {
     return Fail(base::Error::InField("train.model.classes", fmt::format("must be >= 1, not {}", spec.classes)));

@@ -88,7 +88,8 @@ TEST(ModelTorchScript, FailMissingFile) {
 TEST(ModelTorchScript, FailDirectory) {
   plan::Model spec = Spec("x");
   spec.file = DML_TS_FIXTURES;
-  EXPECT_EQ(ErrorOf(spec), std::string("train.model.file: ") + DML_TS_FIXTURES + ": is a directory, not a saved module");
+  EXPECT_EQ(ErrorOf(spec),
+            std::string("train.model.file: ") + DML_TS_FIXTURES + ": is a directory, not a saved module");
 }
 
 TEST(ModelTorchScript, FailEmptyFile) {
