@@ -31,7 +31,7 @@ void AddJobFlags(CLI::App& command, LaunchOptions& options) {
                      "Torch threads per rank (default: the plan's, else cores / ranks here)")
       ->check(CLI::Range(1, kMaxThreads));
   command.add_option("--workdir", options.workdir,
-                     "Command jobs: where the repository is cloned")
+                     "Command jobs: where the repository is cloned; training: holds <job>/output")
       ->capture_default_str();
   command.add_flag_callback("--no-pin", [&options] { options.pin = false; },
                             "Training: leave the ranks to the scheduler instead of giving each its own cores");
@@ -40,6 +40,9 @@ void AddJobFlags(CLI::App& command, LaunchOptions& options) {
   command.add_option("--checkpoint-dir", options.checkpoint_dir,
                      "Training: write (and --resume from) checkpoints here instead of the plan's "
                      "train.checkpoint.dir");
+  command.add_option("--output", options.output_dir,
+                     "Training: where rank 0 writes the trained model (model.pt, TorchScript), metrics.jsonl and "
+                     "result.json (default: <workdir>/<job>/output)");
 }
 
 // What `--version` prints: the release and the plan versions this dmlrun
@@ -103,6 +106,7 @@ int RunCli(int argc, char** argv) {
   rank->add_option("--metrics", rank_options.metrics_path);
   rank->add_option("--result", rank_options.result_path);
   rank->add_option("--checkpoint-dir", rank_options.checkpoint_dir);
+  rank->add_option("--output", rank_options.output_dir);
   rank->add_flag("--resume", rank_options.resume);
   rank->add_flag("--resume-if-present", rank_options.resume_if_present);
   rank->add_flag("--local", rank_options.local);

@@ -25,6 +25,9 @@ struct LaunchOptions {
   bool resume = false;          // continue from the checkpoint (training jobs)
   bool pin = true;              // training ranks get their own cores (when they fit)
   std::string checkpoint_dir;   // non-empty: replaces train.checkpoint.dir
+  // Training: where rank 0 writes model.pt, metrics.jsonl and result.json;
+  // empty: <workdir>/<job>/output.
+  std::string output_dir;
   std::ostream* out = nullptr;  // progress and results (default std::cout)
   std::ostream* err = nullptr;  // errors (default std::cerr)
 };
@@ -40,6 +43,7 @@ struct RankOptions {
   std::string metrics_path;
   std::string result_path;  // rank 0 writes its TrainResult here as JSON
   std::string checkpoint_dir;  // non-empty: replaces train.checkpoint.dir
+  std::string output_dir;      // rank 0: the job's output directory (absolute)
   bool resume = false;             // --resume: the checkpoint must exist
   bool resume_if_present = false;  // a restart: continue from it if it exists
 };

@@ -144,6 +144,7 @@ train::TrainOptions TrainOptionsFor(const RankOptions& options, const RankPlace&
   train_options.epochs_override = options.epochs;
   train_options.threads = options.threads;
   train_options.metrics_path = options.metrics_path;
+  train_options.output_dir = options.output_dir;
   if (place.rank == 0) train_options.log = &std::cout;
   return train_options;
 }
@@ -273,6 +274,7 @@ std::vector<std::string> RankCommandLine(const std::string& executable,
   if (!options.checkpoint_dir.empty()) {
     argv.insert(argv.end(), {"--checkpoint-dir", options.checkpoint_dir});
   }
+  if (!options.output_dir.empty()) argv.insert(argv.end(), {"--output", options.output_dir});
   if (options.resume) argv.push_back("--resume");
   if (options.resume_if_present) argv.push_back("--resume-if-present");
   return argv;

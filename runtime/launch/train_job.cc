@@ -61,7 +61,34 @@ std::string SelfExecutable() {
   return error ? "/proc/self/exe" : self.string();
 }
 
-void PrintSummary(const JobContext& context, const std::string& result_path, double wall_s) {
+// Where rank 0 writes model.pt, metrics.jsonl and result.json: --output, else
+// <workdir>/<job>/output; absolute, since the ranks get it on their command line.
+std::string OutputDir(const JobContext& context) {
+  std::filesystem::path dir = context.options.output_dir.empty()
+                                  ? std::filesystem::path(context.options.workdir) / context.plan.job / "output"
+                                  : std::filesystem::path(context.options.output_dir);
+  std::error_code ignored;
+  std::filesystem::path absolute = std::filesystem::absolute(dir, ignored);
+  return (absolute.empty() ? dir : absolute).lexically_normal().string();
+}
+
+// Created before the ranks start, so that a directory that cannot be made
+// fails the job now, not after its training. False (and the error printed)
+// when it cannot be.
+bool StartOutputDir(const JobContext& context, const std::string& dir) {
+  if (!context.hosts_rank_zero()) return true;
+  std::error_code ec;
+  std::filesystem::create_directories(dir, ec);
+  if (ec || !std::filesystem::is_directory(dir)) {
+    context.err() << ErrorLine(base::Error::InFile(
+        dir, fmt::format("--output: cannot create the output directory: {}", ec ? ec.message() : "not a directory")));
+    return false;
+  }
+  return true;
+}
+
+void PrintSummary(const JobContext& context, const std::string& result_path, const std::string& output_dir,
+                  double wall_s) {
   std::ifstream file(result_path);
   nlohmann::json record = nlohmann::json::parse(file, nullptr, /*allow_exceptions=*/false);
   if (record.is_discarded() || !record.is_object()) {
@@ -73,6 +100,8 @@ void PrintSummary(const JobContext& context, const std::string& result_path, dou
       "({:.0f} samples/s); wall time {:.1f} s\n",
       record.value("test_accuracy", 0.0), record.value("epochs", 0), record.value("world_size", 0),
       record.value("train_seconds", 0.0), record.value("samples_per_second", 0.0), wall_s);
+  context.out() << fmt::format("dmlrun: trained model: {}/model.pt (with metrics.jsonl and result.json)\n",
+                               output_dir);
 }
 
 // This node's ranks, their threads and the CPUs each is pinned to.
@@ -156,11 +185,16 @@ RankOptions RankOptionsFor(const LaunchOptions& options, const RankSlot& slot, i
 
 // A training rank's child: `dmlrun rank ...`, its OpenMP settings and CPUs;
 // rank 0 writes its result to `result_path`.
-FillRankChild RankProcess(const JobContext& context, const RankLayout& layout, const std::string& result_path) {
-  return [&context, &layout, result_path, executable = SelfExecutable()](size_t i, int attempt, ChildSpec& child) {
+FillRankChild RankProcess(const JobContext& context, const RankLayout& layout, const std::string& result_path,
+                          const std::string& output_dir) {
+  return [&context, &layout, result_path, output_dir, executable = SelfExecutable()](size_t i, int attempt,
+                                                                                      ChildSpec& child) {
     const RankSlot& slot = layout.slots[i];
     RankOptions rank = RankOptionsFor(context.options, slot, layout.threads, attempt);
-    if (slot.global_rank == 0) rank.result_path = result_path;
+    if (slot.global_rank == 0) {
+      rank.result_path = result_path;
+      rank.output_dir = output_dir;
+    }
     child.argv = RankCommandLine(executable, rank);
     // OpenMP-threaded BLAS would otherwise start one thread per core per rank.
     child.env = {{"OMP_NUM_THREADS", std::to_string(layout.threads)}};
@@ -203,7 +237,7 @@ RestartOptions TrainRestarts(const JobContext& context, const std::vector<RankSl
 
 // Says how the job ended (rank 0's node: its result); returns an ExitCode.
 int ReportOutcome(const JobContext& context, const SupervisorResult& outcome, double wall_s,
-                  const std::string& result_path) {
+                  const std::string& result_path, const std::string& output_dir) {
   const LaunchOptions& options = context.options;
   if (outcome.stopped_on_request) {
     context.err() << fmt::format(
@@ -218,7 +252,7 @@ int ReportOutcome(const JobContext& context, const SupervisorResult& outcome, do
     return kExitJobFailed;
   }
   if (context.hosts_rank_zero()) {
-    PrintSummary(context, result_path, wall_s);
+    PrintSummary(context, result_path, output_dir, wall_s);
   } else {
     context.out() << fmt::format("dmlrun: node {}: all ranks finished in {:.1f} s\n",
                                  options.node_rank, wall_s);
@@ -234,10 +268,13 @@ int RunTrainJob(const JobContext& context) {
   const RankLayout layout = LayOutRanks(context);
   ResultFile result_file;
   if (!StartMetricsFile(context)) return kExitUsage;
-  SupervisorResult outcome = SuperviseRanks(context, layout.slots, RankProcess(context, layout, result_file.path()),
-                                            TrainRestarts(context, layout.slots));
+  const std::string output_dir = OutputDir(context);
+  if (!StartOutputDir(context, output_dir)) return kExitUsage;
+  SupervisorResult outcome =
+      SuperviseRanks(context, layout.slots, RankProcess(context, layout, result_file.path(), output_dir),
+                     TrainRestarts(context, layout.slots));
   double wall_s = std::chrono::duration<double>(Clock::now() - start).count();
-  return ReportOutcome(context, outcome, wall_s, result_file.path());
+  return ReportOutcome(context, outcome, wall_s, result_file.path(), output_dir);
 }
 
 }  // namespace dml::launch

@@ -40,6 +40,10 @@ class Model {
   // (callers that only evaluate hold a torch::NoGradGuard).
   virtual torch::Tensor Forward(const torch::Tensor& x) = 0;
 
+  // Training or evaluation mode (dropout, batch norm): only a torchscript
+  // model has layers that care; the built-in kinds have none.
+  virtual void SetTraining(bool /*on*/) {}
+
   // One sample's shape as batches reach the model: {features} for an mlp
   // (the image flattened), {C, H, W} for the others.
   const std::vector<int64_t>& input_shape() const { return input_shape_; }

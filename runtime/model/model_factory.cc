@@ -4,6 +4,7 @@
 #include "runtime/model/cnn.h"
 #include "runtime/model/mlp.h"
 #include "runtime/model/model.h"
+#include "runtime/model/torchscript_model.h"
 #include "runtime/plan/capabilities.h"
 
 namespace dml::model {
@@ -17,10 +18,7 @@ ModelResult CreateModel(const plan::Model& spec) {
     CnnResult made = Cnn::Create(spec);
     return {std::move(made.cnn), std::move(made.error)};
   }
-  if (spec.kind == "torchscript") {
-    // Branch tsexport brings the TorchScript model; it replaces this at merge.
-    return {nullptr, base::Error::InField("train.model.kind", "torchscript: not in this branch")};
-  }
+  if (spec.kind == "torchscript") return TorchScriptModel::Load(spec);
   return {nullptr, base::Error::InField("train.model.kind", fmt::format("unknown model kind '{}' (known: {})",
                                                                         spec.kind, plan::ListOf(plan::kModelKinds)))};
 }

@@ -47,8 +47,9 @@ std::optional<base::Error> MetricsWriter::Open(const std::string& path) {
 }
 
 void MetricsWriter::Write(const nlohmann::json& record) {
+  lines_.push_back(record.dump());
   if (!out_.is_open()) return;
-  out_ << record.dump() << '\n';
+  out_ << lines_.back() << '\n';
   out_.flush();
 }
 

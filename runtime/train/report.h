@@ -8,6 +8,7 @@
 #include <fstream>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "runtime/base/error.h"
 
@@ -38,10 +39,13 @@ class MetricsWriter {
   // Empty `path`: writes nothing. Returns an error at the file if it cannot be opened.
   std::optional<base::Error> Open(const std::string& path);
   void Write(const nlohmann::json& record);
+  // Every record written so far, one JSON text each (for the output directory's copy).
+  const std::vector<std::string>& lines() const { return lines_; }
 
  private:
   std::string path_;
   std::ofstream out_;
+  std::vector<std::string> lines_;
 };
 
 }  // namespace dml::train

@@ -101,6 +101,13 @@ double TrainStep::Run(const torch::Tensor& x, const torch::Tensor& y) {
 EvalResult Evaluate(model::Model& model, const torch::Tensor& images, const torch::Tensor& labels,
                     collective::Communicator& comm) {
   torch::NoGradGuard no_grad;
+  // Evaluation mode for the loop (a torchscript model's dropout and batch
+  // norm), back to training whatever happens.
+  struct EvalMode {
+    model::Model& m;
+    explicit EvalMode(model::Model& model) : m(model) { m.SetTraining(false); }
+    ~EvalMode() { m.SetTraining(true); }
+  } eval_mode(model);
   data::Range slice = data::EvalSlice(labels.size(0), comm.rank(), comm.world_size());
   double correct = 0;
   double loss_sum = 0;

@@ -17,7 +17,9 @@
 #include "runtime/model/model.h"
 #include "runtime/train/checkpoint.h"
 #include "runtime/train/flat_optimizer.h"
+#include "runtime/model/torchscript_model.h"
 #include "runtime/train/mlp_pass.h"
+#include "runtime/train/output_dir.h"
 #include "runtime/train/pass.h"
 #include "runtime/train/process_stats.h"
 #include "runtime/train/report.h"
@@ -83,7 +85,9 @@ class Trainer {
     result.test_accuracy = stats.test_accuracy;
     result.final_loss = stats.train_loss;
     result.samples_per_second = result.train_seconds > 0 ? total_samples_ / result.train_seconds : 0;
-    if (is_root()) Finish(result, SecondsSince(wall_start));
+    if (is_root()) {
+      if (auto error = Finish(result, SecondsSince(wall_start))) return Failure(*error);
+    }
     return result;
   }
 
@@ -352,29 +356,36 @@ class Trainer {
     return stats;
   }
 
-  void Finish(const TrainResult& result, double wall_seconds) {
-    metrics_.Write({{"event", "final"},
-                    {"test_accuracy", result.test_accuracy},
-                    {"final_loss", result.final_loss},
-                    {"world_size", comm_.world_size()},
-                    {"epochs", result.epochs},
-                    {"train_seconds", result.train_seconds},
-                    {"samples_per_second", result.samples_per_second},
-                    {"samples", total_samples_},
-                    {"wall_seconds", wall_seconds},
-                    {"batch_per_rank", spec_.batch_per_rank},
-                    {"threads_per_rank", threads_allowed_},
-                    {"threads_used", at::get_num_threads()},
-                    {"first_step_unix_s", first_step_done_},
-                    {"first_step_process_age_s", first_step_process_age_},
-                    {"first_step_since_main_s", first_step_since_main_},
-                    {"peak_rss_mb", PeakRssMegabytes()}});
+  std::optional<base::Error> Finish(const TrainResult& result, double wall_seconds) {
+    const nlohmann::json final_record = {{"event", "final"},
+                                         {"test_accuracy", result.test_accuracy},
+                                         {"final_loss", result.final_loss},
+                                         {"world_size", comm_.world_size()},
+                                         {"epochs", result.epochs},
+                                         {"train_seconds", result.train_seconds},
+                                         {"samples_per_second", result.samples_per_second},
+                                         {"samples", total_samples_},
+                                         {"wall_seconds", wall_seconds},
+                                         {"batch_per_rank", spec_.batch_per_rank},
+                                         {"threads_per_rank", threads_allowed_},
+                                         {"threads_used", at::get_num_threads()},
+                                         {"first_step_unix_s", first_step_done_},
+                                         {"first_step_process_age_s", first_step_process_age_},
+                                         {"first_step_since_main_s", first_step_since_main_},
+                                         {"peak_rss_mb", PeakRssMegabytes()}};
+    metrics_.Write(final_record);
     if (options_.log != nullptr) {
       *options_.log << fmt::format("done: test acc {:.4f}  loss {:.4f}  {} epochs  train {:.1f} s  {} samples/s",
                                    result.test_accuracy, result.final_loss, result.epochs, result.train_seconds,
                                    GroupThousands(result.samples_per_second))
                     << std::endl;
     }
+    if (options_.output_dir.empty()) return std::nullopt;
+    // A torchscript model is exported from its own module (its buffers as trained).
+    const auto* scripted = dynamic_cast<const model::TorchScriptModel*>(model_.get());
+    return WriteTrainedOutput({options_.output_dir, &spec_.model, model_->flat_params(),
+                               scripted != nullptr ? &scripted->module() : nullptr, data_.mean, data_.std,
+                               metrics_.lines(), final_record});
   }
 
   const plan::TrainSpec& spec_;

@@ -30,6 +30,9 @@ struct TrainOptions {
   int epochs_override = 0;     // > 0 replaces spec.epochs (dmlrun --epochs)
   int threads = 1;             // torch intra-op threads for this rank
   std::string metrics_path;    // rank 0 appends JSON lines here when non-empty
+  // Rank 0 writes model.pt, metrics.jsonl and result.json here at the end
+  // when non-empty (train/output_dir.h).
+  std::string output_dir;
   std::ostream* log = nullptr; // rank 0 writes human-readable lines here when non-null
   // Set (by a signal handler) to ask for a clean stop: the ranks agree on a
   // step, rank 0 writes a checkpoint there and RunTraining returns

@@ -10,7 +10,8 @@ trap 'rm -rf "$work"' EXIT
 
 "$dmlc" build "$sample" -o "$work"
 plan=$(ls "$work"/*.plan.yaml)
-"$dmlrun" local "$plan" --epochs 1 --metrics "$work/metrics.jsonl" | tee "$work/log.txt"
+"$dmlrun" local "$plan" --epochs 1 --metrics "$work/metrics.jsonl" --output "$work/output" | tee "$work/log.txt"
+test -s "$work/output/model.pt" || { echo "no model.pt in --output"; exit 1; }
 
 grep -q "epoch" "$work/log.txt" || { echo "no per-epoch line in the output"; exit 1; }
 /usr/bin/python3 - "$work/metrics.jsonl" "$min_accuracy" <<'PY'
