@@ -10,10 +10,12 @@ namespace dml::train::kernels {
 
 namespace {
 
+#define DML_INLINE_EARLY inline __attribute__((always_inline))
+
 // The pooling window is 2x2 with stride 2 (the cnn geometry of plan::Model).
 constexpr int64_t kPool = 2;
 
-inline float Activate(float v, Act act) {
+DML_INLINE_EARLY float Activate(float v, Act act) {
   switch (act) {
     case Act::kNone: return v;
     case Act::kRelu: return std::max(v, 0.0f);
@@ -25,7 +27,7 @@ inline float Activate(float v, Act act) {
 
 // d act / dz written in terms of the output h = act(z); relu's is autograd's
 // (zero where the output is not positive).
-inline float ActivationSlope(float h, Act act) {
+DML_INLINE_EARLY float ActivationSlope(float h, Act act) {
   switch (act) {
     case Act::kNone: return 1.0f;
     case Act::kRelu: return h > 0.0f ? 1.0f : 0.0f;
@@ -79,66 +81,120 @@ void Col2Im(const float* col, int64_t channels, int64_t samples, int64_t height,
   }
 }
 
-DML_VECTOR_CLONES
-void BiasActivatePool(const float* z, const float* bias, int64_t channels, int64_t samples, int64_t conv_h,
-                      int64_t conv_w, Act act, float* out, ImageLayout out_layout, uint8_t* arg) {
+namespace {
+
+// Always inlined, so that each vector clone of the public kernels gets its own copy.
+#define DML_INLINE inline __attribute__((always_inline))
+
+// One pooled row: out[x] = act(max of window x of rows r0/r1 + b). The
+// activation is a template argument so that the loop carries no switch and
+// vectorises (relu; tanh and sigmoid call libm per element).
+template <Act A>
+DML_INLINE void PoolRow(const float* r0, const float* r1, float b, int64_t pool_w, float* out) {
+  for (int64_t x = 0; x < pool_w; ++x) {
+    const float m = std::max(std::max(r0[kPool * x] + b, r0[kPool * x + 1] + b),
+                             std::max(r1[kPool * x] + b, r1[kPool * x + 1] + b));
+    out[x] = Activate(m, A);
+  }
+}
+
+// One pooled row's backward, in place: the window's four z values become
+// dz = g * act'(h) at the first maximum (row-major, PyTorch's choice on a
+// tie) and 0 at the other three.
+template <Act A>
+DML_INLINE void PoolRowBackward(float* r0, float* r1, float b, const float* g, const float* h, int64_t pool_w) {
+  for (int64_t x = 0; x < pool_w; ++x) {
+    const float a0 = r0[kPool * x] + b, a1 = r0[kPool * x + 1] + b;
+    const float a2 = r1[kPool * x] + b, a3 = r1[kPool * x + 1] + b;
+    const float m = std::max(std::max(a0, a1), std::max(a2, a3));
+    // Which element is the first maximum, as 0/1 integers: arithmetic, not
+    // branches, since rows of 13 or 5 windows leave the loop to its scalar
+    // tail, where compare-and-branch mispredicts on every other window.
+    const int e0 = a0 == m, e1 = a1 == m, e2 = a2 == m;
+    const int f0 = e0, f1 = e1 & (e0 ^ 1), f2 = e2 & ((e0 | e1) ^ 1), f3 = 1 - f0 - f1 - f2;
+    const float v = g[x] * ActivationSlope(h[x], A);
+    r0[kPool * x] = v * static_cast<float>(f0);
+    r0[kPool * x + 1] = v * static_cast<float>(f1);
+    r1[kPool * x] = v * static_cast<float>(f2);
+    r1[kPool * x + 1] = v * static_cast<float>(f3);
+  }
+}
+
+template <Act A>
+DML_INLINE float SlopeSum(const float* g, const float* h, int64_t n) {
+  float sum = 0.0f;
+  for (int64_t i = 0; i < n; ++i) sum += g[i] * ActivationSlope(h[i], A);
+  return sum;
+}
+
+template <Act A>
+DML_INLINE void BiasActivatePoolAs(const float* z, const float* bias, int64_t channels, int64_t samples, int64_t conv_h,
+                        int64_t conv_w, float* out, ImageLayout out_layout) {
   const int64_t pool_h = conv_h / kPool, pool_w = conv_w / kPool;
   for (int64_t c = 0; c < channels; ++c) {
-    const float b = bias[c];
     for (int64_t n = 0; n < samples; ++n) {
       const float* in = z + (c * samples + n) * conv_h * conv_w;
       float* o = out + c * out_layout.channel_stride + n * out_layout.sample_stride;
-      uint8_t* a = arg + (c * samples + n) * pool_h * pool_w;
       for (int64_t y = 0; y < pool_h; ++y) {
         const float* r0 = in + (kPool * y) * conv_w;
-        const float* r1 = r0 + conv_w;
-        for (int64_t x = 0; x < pool_w; ++x) {
-          // PyTorch scans the window row by row and keeps the first maximum (strict >).
-          float m = r0[kPool * x];
-          uint8_t which = 0;
-          if (r0[kPool * x + 1] > m) m = r0[kPool * x + 1], which = 1;
-          if (r1[kPool * x] > m) m = r1[kPool * x], which = 2;
-          if (r1[kPool * x + 1] > m) m = r1[kPool * x + 1], which = 3;
-          o[y * pool_w + x] = Activate(m + b, act);
-          a[y * pool_w + x] = which;
-        }
+        PoolRow<A>(r0, r0 + conv_w, bias[c], pool_w, o + y * pool_w);
       }
     }
   }
 }
 
-DML_VECTOR_CLONES
-void BiasActivatePoolBackward(const float* dout, const float* h, ImageLayout layout, const uint8_t* arg,
-                              int64_t channels, int64_t samples, int64_t conv_h, int64_t conv_w, Act act, float* dz,
-                              float* dbias) {
+template <Act A>
+DML_INLINE void BiasActivatePoolBackwardAs(const float* dout, const float* h, ImageLayout layout, int64_t channels,
+                                int64_t samples, int64_t conv_h, int64_t conv_w, const float* bias, float* z,
+                                float* dbias) {
   const int64_t pool_h = conv_h / kPool, pool_w = conv_w / kPool;
   for (int64_t c = 0; c < channels; ++c) {
     float bias_sum = 0.0f;
     for (int64_t n = 0; n < samples; ++n) {
       const int64_t at = c * layout.channel_stride + n * layout.sample_stride;
-      const float* g = dout + at;
-      const float* hv = h + at;
-      const uint8_t* a = arg + (c * samples + n) * pool_h * pool_w;
-      float* d = dz + (c * samples + n) * conv_h * conv_w;
+      float* d = z + (c * samples + n) * conv_h * conv_w;
       for (int64_t y = 0; y < pool_h; ++y) {
         float* r0 = d + (kPool * y) * conv_w;
-        float* r1 = r0 + conv_w;
-        for (int64_t x = 0; x < pool_w; ++x) {
-          const float v = g[y * pool_w + x] * ActivationSlope(hv[y * pool_w + x], act);
-          const uint8_t which = a[y * pool_w + x];
-          bias_sum += v;
-          r0[kPool * x] = which == 0 ? v : 0.0f;
-          r0[kPool * x + 1] = which == 1 ? v : 0.0f;
-          r1[kPool * x] = which == 2 ? v : 0.0f;
-          r1[kPool * x + 1] = which == 3 ? v : 0.0f;
-        }
+        PoolRowBackward<A>(r0, r0 + conv_w, bias[c], dout + at + y * pool_w, h + at + y * pool_w, pool_w);
         // An odd width leaves a last column no window covers.
-        if (conv_w % kPool != 0) r0[conv_w - 1] = r1[conv_w - 1] = 0.0f;
+        if (conv_w % kPool != 0) r0[conv_w - 1] = r0[2 * conv_w - 1] = 0.0f;
       }
       // An odd height leaves a last row no window covers.
       if (conv_h % kPool != 0) std::fill(d + (conv_h - 1) * conv_w, d + conv_h * conv_w, 0.0f);
+      bias_sum += SlopeSum<A>(dout + at, h + at, pool_h * pool_w);
     }
     dbias[c] = bias_sum;
+  }
+}
+
+}  // namespace
+
+DML_VECTOR_CLONES
+void BiasActivatePool(const float* z, const float* bias, int64_t channels, int64_t samples, int64_t conv_h,
+                      int64_t conv_w, Act act, float* out, ImageLayout out_layout) {
+  switch (act) {
+    case Act::kNone: return BiasActivatePoolAs<Act::kNone>(z, bias, channels, samples, conv_h, conv_w, out, out_layout);
+    case Act::kRelu: return BiasActivatePoolAs<Act::kRelu>(z, bias, channels, samples, conv_h, conv_w, out, out_layout);
+    case Act::kTanh: return BiasActivatePoolAs<Act::kTanh>(z, bias, channels, samples, conv_h, conv_w, out, out_layout);
+    case Act::kSigmoid:
+      return BiasActivatePoolAs<Act::kSigmoid>(z, bias, channels, samples, conv_h, conv_w, out, out_layout);
+  }
+}
+
+DML_VECTOR_CLONES
+void BiasActivatePoolBackward(const float* dout, const float* h, ImageLayout layout, int64_t channels,
+                              int64_t samples, int64_t conv_h, int64_t conv_w, Act act, const float* bias,
+                              float* z, float* dbias) {
+  switch (act) {
+    case Act::kNone:
+      return BiasActivatePoolBackwardAs<Act::kNone>(dout, h, layout, channels, samples, conv_h, conv_w, bias, z, dbias);
+    case Act::kRelu:
+      return BiasActivatePoolBackwardAs<Act::kRelu>(dout, h, layout, channels, samples, conv_h, conv_w, bias, z, dbias);
+    case Act::kTanh:
+      return BiasActivatePoolBackwardAs<Act::kTanh>(dout, h, layout, channels, samples, conv_h, conv_w, bias, z, dbias);
+    case Act::kSigmoid:
+      return BiasActivatePoolBackwardAs<Act::kSigmoid>(dout, h, layout, channels, samples, conv_h, conv_w, bias, z,
+                                                       dbias);
   }
 }
 

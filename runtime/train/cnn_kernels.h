@@ -43,19 +43,19 @@ void Col2Im(const float* col, int64_t channels, int64_t samples, int64_t height,
 // output z ([channels, samples, conv_h, conv_w], channel-major, without its
 // bias), in one pass: out(c, n, y, x) = act(max over the window of z + bias[c]).
 // Every activation here is non-decreasing, so that equals pooling act(z +
-// bias) as PyTorch does, with a quarter of the activations computed. arg
-// ([channels, samples, pool_h, pool_w]) records which of the window's four
-// (row-major, the first maximum wins as in PyTorch) holds the maximum.
+// bias) as PyTorch does, with a quarter of the activations computed.
 void BiasActivatePool(const float* z, const float* bias, int64_t channels, int64_t samples, int64_t conv_h,
-                      int64_t conv_w, Act act, float* out, ImageLayout out_layout, uint8_t* arg);
+                      int64_t conv_w, Act act, float* out, ImageLayout out_layout);
 
-// The backward of BiasActivatePool: from dout, the gradient of its output,
-// and h, that output (both at `layout`), writes dz ([channels, samples,
-// conv_h, conv_w], overwritten: act'(h) * dout at each window's maximum, zero
-// elsewhere, the rows and columns the pooling's floor dropped included) and
-// dbias ([channels], overwritten: the sum of dz per channel).
-void BiasActivatePoolBackward(const float* dout, const float* h, ImageLayout layout, const uint8_t* arg,
-                              int64_t channels, int64_t samples, int64_t conv_h, int64_t conv_w, Act act, float* dz,
+// The backward of BiasActivatePool, in place on z: from dout, the gradient of
+// its output, and h, that output (both at `layout`), turns z into dz:
+// act'(h) * dout at each window's first maximum of z + bias (row-major, the
+// element PyTorch's max_pool2d picks on a tie), zero elsewhere, the rows and
+// columns the pooling's floor dropped included. No argmax is stored: the
+// window is compared again, which costs less than writing and reading one.
+// dbias ([channels]) is overwritten with the sum of dz per channel.
+void BiasActivatePoolBackward(const float* dout, const float* h, ImageLayout layout, int64_t channels,
+                              int64_t samples, int64_t conv_h, int64_t conv_w, Act act, const float* bias, float* z,
                               float* dbias);
 
 }  // namespace dml::train::kernels

@@ -135,7 +135,6 @@ void CnnPass::Reserve(Lane& lane, int64_t rows) const {
   lane.col.resize(n);
   lane.z.resize(n);
   lane.out.resize(n);
-  lane.arg.resize(n);
   lane.dout.resize(n);
   for (size_t i = 0; i < n; ++i) {
     const Conv& c = convs_[i];
@@ -143,7 +142,6 @@ void CnnPass::Reserve(Lane& lane, int64_t rows) const {
     lane.col[i].resize(static_cast<size_t>(c.patch * conv_plane));
     lane.z[i].resize(static_cast<size_t>(c.out_c * conv_plane));
     lane.out[i].resize(static_cast<size_t>(pooled));
-    lane.arg[i].resize(static_cast<size_t>(pooled));
     if (i + 1 < n) lane.dout[i].resize(static_cast<size_t>(pooled));
   }
   lane.logits.resize(static_cast<size_t>(rows * classes_));
@@ -170,7 +168,7 @@ const float* CnnPass::ForwardLane(Lane& lane, const float* x, int64_t rows, CnnP
                   lane.z[i].data(), cols);
     watch.Lap(t ? &t->gemm : &ignored);
     kernels::BiasActivatePool(lane.z[i].data(), params_ + c.bias_offset, c.out_c, rows, c.conv_h, c.conv_w, act_,
-                              lane.out[i].data(), OutputLayout(i, rows), lane.arg[i].data());
+                              lane.out[i].data(), OutputLayout(i, rows));
     watch.Lap(t ? &t->pool : &ignored);
     input = lane.out[i].data();
   }
@@ -215,9 +213,9 @@ double CnnPass::PassLane(Lane& lane, const float* x, const int64_t* labels, int6
     const Conv& c = convs_[i];
     const int64_t cols = rows * c.conv_h * c.conv_w;
     const float* dout = i + 1 == convs_.size() ? lane.dflat.data() : lane.dout[i].data();
-    float* dz = lane.z[i].data();  // z itself is not needed any more
-    kernels::BiasActivatePoolBackward(dout, lane.out[i].data(), OutputLayout(i, rows), lane.arg[i].data(), c.out_c,
-                                      rows, c.conv_h, c.conv_w, act_, dz, grads + c.bias_offset);
+    float* dz = lane.z[i].data();  // z becomes dz in place
+    kernels::BiasActivatePoolBackward(dout, lane.out[i].data(), OutputLayout(i, rows), c.out_c, rows, c.conv_h,
+                                      c.conv_w, act_, params_ + c.bias_offset, dz, grads + c.bias_offset);
     CnnPassProfile::Conv* t = profile ? &profile->convs[i] : nullptr;
     watch.Lap(t ? &t->pool_backward : &ignored);
     float* col = lane.col[i].data();

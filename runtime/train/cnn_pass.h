@@ -91,9 +91,8 @@ class CnnPass {
   struct Lane {
     int64_t capacity = 0;
     std::vector<std::vector<float>> col;    // per conv: im2col [patch, N * conv plane]; reused by dcol
-    std::vector<std::vector<float>> z;      // per conv: [out_c, N, conv_h, conv_w]; reused by dz
+    std::vector<std::vector<float>> z;      // per conv: [out_c, N, conv_h, conv_w]; becomes dz
     std::vector<std::vector<float>> out;    // per conv: pooled; the last one [N, features]
-    std::vector<std::vector<uint8_t>> arg;  // per conv: the pooling's argmax
     std::vector<std::vector<float>> dout;   // per conv but the last: d(pooled), channel-major
     std::vector<float> logits, delta, dflat;
     std::vector<float> grads;  // lanes > 0: their own gradient buffer
