@@ -198,4 +198,42 @@ void BiasActivatePoolBackward(const float* dout, const float* h, ImageLayout lay
   }
 }
 
+namespace {
+
+// Columns of K per block: the block's rows of dz and col stay in L2 while
+// every (o, p) pair sweeps it.
+constexpr int64_t kWeightGradientBlock = 4096;
+
+template <int P>
+DML_INLINE void DotRows(const float* d, const float* const* c, int64_t n, float* out) {
+  float s[P] = {};
+  for (int64_t i = 0; i < n; ++i) {
+    const float v = d[i];
+    for (int q = 0; q < P; ++q) s[q] += v * c[q][i];
+  }
+  for (int q = 0; q < P; ++q) out[q] += s[q];
+}
+
+}  // namespace
+
+DML_VECTOR_CLONES
+void SmallWeightGradient(const float* dz, const float* col, int64_t out_c, int64_t patch, int64_t k, float* dw) {
+  std::fill(dw, dw + out_c * patch, 0.0f);
+  for (int64_t k0 = 0; k0 < k; k0 += kWeightGradientBlock) {
+    const int64_t n = std::min(kWeightGradientBlock, k - k0);
+    for (int64_t o = 0; o < out_c; ++o) {
+      const float* d = dz + o * k + k0;
+      int64_t p = 0;
+      for (; p + 4 <= patch; p += 4) {
+        const float* c[4] = {col + p * k + k0, col + (p + 1) * k + k0, col + (p + 2) * k + k0, col + (p + 3) * k + k0};
+        DotRows<4>(d, c, n, dw + o * patch + p);
+      }
+      for (; p < patch; ++p) {
+        const float* c[1] = {col + p * k + k0};
+        DotRows<1>(d, c, n, dw + o * patch + p);
+      }
+    }
+  }
+}
+
 }  // namespace dml::train::kernels

@@ -220,8 +220,12 @@ double CnnPass::PassLane(Lane& lane, const float* x, const int64_t* labels, int6
     watch.Lap(t ? &t->pool_backward : &ignored);
     float* col = lane.col[i].data();
     // dW [out_c, patch] = dz [out_c, N * conv plane] * col^T.
-    kernels::Gemm(false, true, c.out_c, c.patch, cols, 1.0f, dz, cols, col, cols, 0.0f, grads + c.weight_offset,
-                  c.patch);
+    if (c.out_c * c.patch <= kernels::kSmallWeightGradientMax) {
+      kernels::SmallWeightGradient(dz, col, c.out_c, c.patch, cols, grads + c.weight_offset);
+    } else {
+      kernels::Gemm(false, true, c.out_c, c.patch, cols, 1.0f, dz, cols, col, cols, 0.0f, grads + c.weight_offset,
+                    c.patch);
+    }
     watch.Lap(t ? &t->weight_gemm : &ignored);
     if (i == 0) break;  // no gradient for the data
     // dcol [patch, N * conv plane] = W^T dz, into col (read for the last time above), then back to images.
