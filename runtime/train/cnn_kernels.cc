@@ -30,7 +30,7 @@ DML_INLINE_EARLY float Activate(float v, Act act) {
 DML_INLINE_EARLY float ActivationSlope(float h, Act act) {
   switch (act) {
     case Act::kNone: return 1.0f;
-    case Act::kRelu: return h > 0.0f ? 1.0f : 0.0f;
+    case Act::kRelu: return static_cast<float>(h > 0.0f);  // arithmetic: a branch here mispredicts half the time
     case Act::kTanh: return 1.0f - h * h;
     case Act::kSigmoid: return h * (1.0f - h);
   }
