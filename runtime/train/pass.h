@@ -27,7 +27,7 @@ class Pass {
 };
 
 // The pass for `model` built from `spec`: the hand-written MlpPass for an
-// mlp, autograd through model.Forward otherwise. `model` must outlive it.
+// mlp, CnnPass for a cnn, autograd through model.Forward otherwise. `model` must outlive it.
 std::unique_ptr<Pass> MakePass(model::Model& model, const plan::Model& spec);
 
 }  // namespace dml::train
