@@ -48,7 +48,8 @@ def loaded_blas():
     return "none found"
 
 
-def main():
+def parser():
+    """The options both peers take (ddp_cnn.py adds its own)."""
     p = argparse.ArgumentParser()
     p.add_argument("--epochs", type=int, default=10)
     p.add_argument("--batch", type=int, default=64, help="per-process batch size")
@@ -57,9 +58,14 @@ def main():
     p.add_argument("--max-steps", type=int, default=0, help="stop after this many steps per epoch (0 = all)")
     p.add_argument("--loader", choices=["memory", "dataloader"], default="memory")
     p.add_argument("--seed", type=int, default=0)
-    a = p.parse_args()
+    return p
 
-    t_wall = T_START
+
+def train(a, make_model, sample_shape=None, t_start=T_START):
+    """DDP training of make_model() (built after seeding) on Fashion-MNIST, rank 0 printing one JSON
+    line; sample_shape reshapes each image (the cnn's (1, 28, 28)); t_start: when the script started."""
+
+    t_wall = t_start
     dist.init_process_group("gloo", init_method="env://")
     rank, world = dist.get_rank(), dist.get_world_size()
     threads = a.threads or max(1, (os.cpu_count() or 1) // world)
@@ -71,7 +77,9 @@ def main():
     mean, std = xtr.mean().item(), xtr.std().item()  # dataset's own statistics (~0.2860 / 0.3530)
     xtr, xte = (xtr - mean) / std, (xte - mean) / std
 
-    model = DDP(nn.Sequential(nn.Linear(784, 100), nn.ReLU(), nn.Linear(100, 10)))
+    if sample_shape is not None:
+        xtr, xte = xtr.view(-1, *sample_shape), xte.view(-1, *sample_shape)
+    model = DDP(make_model())
     opt = torch.optim.Adam(model.parameters(), lr=1e-3)
     ds = TensorDataset(xtr, ytr)
     sampler = DistributedSampler(ds, num_replicas=world, rank=rank, shuffle=True, seed=a.seed)
@@ -101,7 +109,7 @@ def main():
             steps += 1
             seen += len(y)
             if startup_s is None:
-                startup_s = time.perf_counter() - T_START
+                startup_s = time.perf_counter() - t_start
                 first_step_unix_s = time.time()
     dist.barrier()
     train_s = time.perf_counter() - t_train
@@ -125,6 +133,10 @@ def main():
         }), flush=True)
     dist.destroy_process_group()
 
+
+
+def main():
+    train(parser().parse_args(), lambda: nn.Sequential(nn.Linear(784, 100), nn.ReLU(), nn.Linear(100, 10)))
 
 if __name__ == "__main__":
     main()
