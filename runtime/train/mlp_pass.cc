@@ -1,10 +1,9 @@
 #include "runtime/train/mlp_pass.h"
 
-#include <ATen/Parallel.h>
 
 #include <algorithm>
 
-#include "runtime/collective/accumulate.h"
+#include "runtime/train/lanes.h"
 
 namespace dml::train {
 
@@ -105,22 +104,11 @@ double MlpPass::ForwardBackward(const float* x, const int64_t* labels, int64_t r
   if (lanes == 1) return PassLane(lanes_[0], x, labels, rows, grad_scale, target) / static_cast<double>(rows);
 
   const int64_t features = layers_.front().in;
-  std::vector<double>& losses = lane_losses_;
-  losses.assign(lanes, 0.0);
-  at::parallel_for(0, lanes, 1, [&](int64_t begin, int64_t end) {
-    for (int64_t l = begin; l < end; ++l) {
-      const int64_t first = rows * l / lanes, last = rows * (l + 1) / lanes;
-      Lane& lane = lanes_[l];
-      if (l > 0 && static_cast<int64_t>(lane.grads.size()) < num_params_) lane.grads.resize(num_params_);
-      float* grads = l == 0 ? target : lane.grads.data();
-      losses[l] = PassLane(lane, x + first * features, labels + first, last - first, grad_scale, grads);
-    }
-  });
-  // Lane 0 wrote into the flat buffer; add the others' gradients to it, on
-  // this thread: ~10 us, less than another fork/join could cost.
-  for (int l = 1; l < lanes; ++l) collective::Accumulate(target, lanes_[l].grads.data(), num_params_);
-  double loss_sum = 0;
-  for (double loss : losses) loss_sum += loss;
+  const double loss_sum =
+      RunLanes(lanes_, lanes, rows, target, num_params_, lane_losses_,
+               [&](Lane& lane, int64_t first, int64_t n, float* grads) {
+                 return PassLane(lane, x + first * features, labels + first, n, grad_scale, grads);
+               });
   return loss_sum / static_cast<double>(rows);
 }
 

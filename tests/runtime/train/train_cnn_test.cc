@@ -10,6 +10,7 @@
 #include "runtime/model/cnn.h"
 #include "runtime/model/mlp.h"
 #include "runtime/train/autograd_pass.h"
+#include "runtime/train/cnn_pass.h"
 #include "runtime/train/checkpoint.h"
 #include "runtime/train/mlp_pass.h"
 #include "runtime/train/pass.h"
@@ -70,13 +71,13 @@ TEST(TrainCnn, AutogradPassOverwritesScaledGradientsWhereAsked) {
   EXPECT_GT(out.abs().sum().item<float>(), 0.0f);
 }
 
-TEST(TrainCnn, MakePassPicksTheHandWrittenPassForAnMlpOnly) {
+TEST(TrainCnn, MakePassPicksTheHandWrittenPassesForMlpAndCnn) {
   plan::Model mlp_spec;
   mlp_spec.layers = {6, 5, 3};
   auto mlp = MakeModel(mlp_spec, 1);
   auto cnn = MakeModel(CnnSpec(), 1);
   EXPECT_NE(dynamic_cast<MlpPass*>(MakePass(*mlp, mlp_spec).get()), nullptr);
-  EXPECT_NE(dynamic_cast<AutogradPass*>(MakePass(*cnn, CnnSpec()).get()), nullptr);
+  EXPECT_NE(dynamic_cast<CnnPass*>(MakePass(*cnn, CnnSpec()).get()), nullptr);
 
   // Both passes compute the same gradient on the mlp.
   torch::manual_seed(2);
@@ -269,7 +270,7 @@ TEST(TrainCnn, AModelThatDoesNotFitTheDataNamesItsField) {
       {[](auto& s) { s.dataset.classes = 10; },
        "train.model.classes: the model has 4 outputs but the dataset has 10 classes (train.dataset.classes)"},
       {[](auto& s) { s.model.channels = {4, 4}; }, "train.model.input: an image of [1, 8, 8] is too small"},
-      {[](auto& s) { s.model.kind = "torchscript"; }, "train.model.kind: torchscript: not in this branch"},
+      {[](auto& s) { s.model.kind = "torchscript"; }, "train.model.file: must name the saved module"},
   };
   for (const Case& c : cases) {
     plan::TrainSpec spec = good;
