@@ -71,7 +71,6 @@ class Run(object):
     def __init__(self, args):
         self.prefix = 'dmlls-%d' % os.getpid()
         self.run_dir = cleanup.run_dir(self.prefix)
-        os.makedirs(self.run_dir)
         self.log_dir = os.path.abspath(
             args.log_dir or os.path.join('localstack-logs', self.prefix))
         self.timeout = args.timeout
@@ -92,6 +91,8 @@ class Run(object):
         self.images = images.Images(pairs(args.image, '--image'), args.apt_cache)
         self.ca_cert = None
         self.note = lambda text: None  # set by create: the report's note
+        # Last: an option refused above leaves no directory behind.
+        os.makedirs(self.run_dir)
 
     def record(self, kind, name):
         self.recorded.append((kind, name))

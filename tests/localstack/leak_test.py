@@ -2,7 +2,8 @@
 """localstack leaves nothing behind: after a run that succeeds, one that
 fails, and one interrupted with SIGINT (and one with SIGTERM) while its nodes
 run, the host has the same network namespaces, namespaces of any kind held by
-localstack's processes, mounts and processes as before, and no run directory.
+localstack's processes, mounts and processes as before, and no run directory;
+nor does a run whose options are refused before it starts.
 The test also checks that the runs did make namespaces and processes, so that
 it can fail.
 
@@ -128,6 +129,13 @@ def main():
              'resources.wait: node a: asked to fail',
              "mode=failure: Heat's reason with the node's", stack)
     same_as(before, 'after a failed run')
+
+    for bad in (['--file', 'no-equals-sign'], ['--image-layer', 'img=/nonexistent'],
+                ['--upload', 'https://files.example.org/x']):
+        refused = subprocess.run([ls.LOCALSTACK, 'create', TEMPLATE] + bad, capture_output=True, text=True)
+        ls.check(refused.returncode != 0 and 'localstack:' in refused.stderr,
+                 'option %s is refused: %s' % (bad[0], refused.stderr.strip()[-200:]))
+    same_as(before, 'after refused options')
 
     run_and_signal(signal.SIGINT)
     same_as(before, 'after SIGINT')
