@@ -117,9 +117,10 @@ def preinstalled(dmlc, work):
                        ['--image-layer', '%s=%s' % (ls.default_image(template), layer)])
     result = check_complete(stack, rc, 2)
     accuracy(result)
+    version = re.search(r'dml_plan: (\d+)', open(template).read()).group(1)  # the plan's, as the nodes check it
     for n in stack['nodes']:
         text = ls.console(stack, n['name'])
-        ls.check('reads plan version(s) 1' in text, '%s checked the image\'s dmlrun' % n['name'])
+        ls.check('reads plan version(s) %s' % version in text, '%s checked the image\'s dmlrun' % n['name'])
         ls.check('dml-runtime' not in text and 'git clone' not in text, '%s installed no runtime' % n['name'])
     check_private_ranks(stack, 2)
 
