@@ -3,8 +3,14 @@
 
 namespace dml::collective {
 
-Communicator::Communicator(int rank, int world_size, dist::torch_compat::GroupPtr group, SubgroupFactory subgroups)
-    : rank_(rank), world_size_(world_size), group_(std::move(group)), subgroups_(std::move(subgroups)), slot_(1) {}
+Communicator::Communicator(int rank, int world_size, dist::torch_compat::GroupPtr group, SubgroupFactory subgroups,
+                           NetworkFactory networks)
+    : rank_(rank),
+      world_size_(world_size),
+      group_(std::move(group)),
+      subgroups_(std::move(subgroups)),
+      networks_(std::move(networks)),
+      slot_(1) {}
 
 void Communicator::Broadcast(const torch::Tensor& tensor, int root) {
   if (world_size_ == 1) return;

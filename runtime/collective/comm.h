@@ -4,6 +4,7 @@
 // RunTraining turns into an error value at its boundary.
 #pragma once
 
+#include "runtime/collective/network_allreduce.h"
 #include "runtime/dist/torch_compat.h"
 
 #include <torch/csrc/distributed/c10d/ProcessGroup.hpp>
@@ -24,10 +25,13 @@ using SubgroupFactory =
 
 class Communicator {
  public:
-  // `group` may be null only when world_size == 1. `subgroups` (optional)
-  // lets collectives above build groups of some ranks (HierarchicalAllreduce).
-  Communicator(int rank, int world_size, dist::torch_compat::GroupPtr group, SubgroupFactory subgroups = {});
+  // `group` may be null only when world_size == 1. `subgroups` and
+  // `networks` (optional) let collectives above build groups and Gloo
+  // contexts of some ranks (HierarchicalAllreduce).
+  Communicator(int rank, int world_size, dist::torch_compat::GroupPtr group, SubgroupFactory subgroups = {},
+               NetworkFactory networks = {});
   const SubgroupFactory& subgroups() const { return subgroups_; }
+  const NetworkFactory& networks() const { return networks_; }
 
   int rank() const { return rank_; }
   int world_size() const { return world_size_; }
@@ -46,6 +50,7 @@ class Communicator {
   int world_size_;
   dist::torch_compat::GroupPtr group_;
   SubgroupFactory subgroups_;
+  NetworkFactory networks_;
   std::vector<at::Tensor> slot_;  // c10d takes a vector; reused so a step allocates none
   at::Tensor flag_;               // AnyRank's one-element buffer
 };

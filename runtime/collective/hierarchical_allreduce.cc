@@ -17,7 +17,7 @@ namespace {
 
 // Set-up's one gathering allreduce (int64 over the world): each rank's node
 // key at its index, then two more words.
-constexpr int kMissingFactoryWord = 0;  // after the keys: ranks without a subgroup factory
+constexpr int kMissingFactoryWord = 0;  // after the keys: ranks without a subgroup or network factory
 constexpr int kSerialWord = 1;          // rank 0's number for this hierarchy's store prefixes
 constexpr int kExtraWords = 2;
 
@@ -31,16 +31,15 @@ std::atomic<int64_t> next_serial{1};
 
 }  // namespace
 
-bool NodeLayout::worth_a_hierarchy() const {
-  const bool some_share = std::any_of(nodes.begin(), nodes.end(), [](const auto& n) { return n.size() > 1; });
-  return nodes.size() > 1 && some_share;
+bool NodeLayout::one_rank_per_node() const {
+  return std::all_of(nodes.begin(), nodes.end(), [](const auto& n) { return n.size() == 1; });
 }
 
 std::string NodeLayout::Describe() const {
   std::vector<size_t> sizes;
   for (const auto& n : nodes) sizes.push_back(n.size());
   const bool even = std::all_of(sizes.begin(), sizes.end(), [&](size_t s) { return s == sizes.front(); });
-  if (even) return fmt::format("{} nodes x {} ranks", nodes.size(), sizes.front());
+  if (even) return fmt::format("{} nodes x {} rank{}", nodes.size(), sizes.front(), sizes.front() == 1 ? "" : "s");
   return fmt::format("{} nodes ({} ranks)", nodes.size(), fmt::join(sizes, ", "));
 }
 
@@ -73,18 +72,18 @@ std::unique_ptr<HierarchicalAllreduce> HierarchicalAllreduce::Create(Communicato
   torch::Tensor gathered = torch::zeros({world + kExtraWords}, torch::kInt64);
   int64_t* words = gathered.data_ptr<int64_t>();
   words[rank] = options.node_key != 0 ? options.node_key : HostIdentity();
-  words[world + kMissingFactoryWord] = comm.subgroups() ? 0 : 1;
+  words[world + kMissingFactoryWord] = comm.subgroups() && comm.networks() ? 0 : 1;
   if (rank == 0) words[world + kSerialWord] = next_serial++;
   comm.AllreduceSum(gathered);
   const int64_t serial = words[world + kSerialWord];
   NodeLayout layout = LayoutOf(std::vector<int64_t>(words, words + world), rank);
-  if (!layout.worth_a_hierarchy()) return decline(fmt::format("{}: no node shares its work", layout.Describe()));
+  if (!layout.spans_nodes()) return decline(fmt::format("{}: every rank is on one node", layout.Describe()));
   for (const auto& node : layout.nodes) {
     if (node.size() > static_cast<size_t>(LocalAllreduce::kMaxRanks)) {
       return decline(fmt::format("{}: a node runs more than {} ranks", layout.Describe(), LocalAllreduce::kMaxRanks));
     }
   }
-  if (words[world + kMissingFactoryWord] != 0) return decline("no way to make subgroups");
+  if (words[world + kMissingFactoryWord] != 0) return decline("no way to make subgroups and Gloo contexts");
 
   std::unique_ptr<HierarchicalAllreduce> hierarchy(new HierarchicalAllreduce(layout, count));
   const std::vector<int>& mine = layout.nodes[static_cast<size_t>(layout.node)];
@@ -103,12 +102,11 @@ std::unique_ptr<HierarchicalAllreduce> HierarchicalAllreduce::Create(Communicato
       }
     }
     if (ok && layout.leader()) {
-      hierarchy->leader_group_ =
-          comm.subgroups()(fmt::format("dml-hierarchy-{}/leaders/", serial), layout.node, nodes);
-      ok = hierarchy->leader_group_ != nullptr;
+      auto context = comm.networks()(fmt::format("dml-hierarchy-{}/leaders/", serial), layout.node, nodes);
+      ok = context != nullptr;
       if (ok) {
-        hierarchy->leaders_ = std::make_unique<Communicator>(layout.node, nodes, hierarchy->leader_group_);
-        hierarchy->buffer_ = torch::zeros({count + 1}, torch::kFloat32);
+        hierarchy->buffer_.assign(static_cast<size_t>(count + 1), 0.0f);
+        hierarchy->leaders_ = std::make_unique<NetworkAllreduce>(context, hierarchy->buffer_.data(), count + 1);
       }
     }
   } catch (const std::exception&) {
@@ -129,10 +127,10 @@ std::string HierarchicalAllreduce::Where() const {
 }
 
 bool HierarchicalAllreduce::ExchangeBetweenNodes(bool node_vote) {
-  float* sum = buffer_.data_ptr<float>();
+  float* sum = buffer_.data();
   sum[count_] = node_vote ? 1.0f : 0.0f;
   try {
-    leaders_->AllreduceSum(buffer_);
+    leaders_->SumInPlace();
   } catch (const std::exception& error) {
     std::vector<int> leaders;
     for (const auto& node : layout_.nodes) leaders.push_back(node.front());
@@ -145,7 +143,7 @@ bool HierarchicalAllreduce::ExchangeBetweenNodes(bool node_vote) {
 bool HierarchicalAllreduce::SumInPlace(float* data, bool vote) {
   const size_t bytes = static_cast<size_t>(count_) * sizeof(float);
   const bool leader = layout_.leader();
-  float* sum = leader ? buffer_.data_ptr<float>() : nullptr;
+  float* sum = leader ? buffer_.data() : nullptr;
   try {
     // 1. The node's sum, on its leader: ranks in order, as LocalAllreduce does.
     bool node_vote = vote;

@@ -1,10 +1,13 @@
-// The gradient allreduce for jobs with several ranks on each of several
-// nodes. Flat Gloo over the whole world sends every rank's buffer over the
-// network; here the ranks of a node first sum through shared memory
-// (LocalAllreduce), one leader per node (its lowest rank) allreduces that sum
-// with the other nodes' leaders over Gloo, and the leader hands the result
-// back to its node through shared memory. The network carries one buffer per
-// node instead of one per rank.
+// The gradient allreduce for jobs whose ranks span several nodes. Flat Gloo
+// over the whole world sends every rank's buffer over the network; here the
+// ranks of a node first sum through shared memory (LocalAllreduce), one
+// leader per node (its lowest rank) allreduces that sum with the other
+// nodes' leaders (NetworkAllreduce: Gloo's halving-doubling on the calling
+// thread), and the leader hands the result back to its node through shared
+// memory. The network carries one buffer per node instead of one per rank.
+// With one rank per node the shared-memory stages vanish: every rank is a
+// leader, and what remains is the direct Gloo exchange (no c10d worker
+// thread), with the ranks' stop votes carried in the same buffer.
 //
 // Every rank ends with bitwise the same floats, in every run: a node sums its
 // ranks in rank order, Gloo's allreduce reduces each element once and copies
@@ -12,16 +15,11 @@
 // sum's order differs from the flat ring's, so results match it only within
 // float rounding.
 //
-// The leaders' exchange is Gloo's ring (c10d's allreduce). For one ~318 KB
-// buffer among a few leaders, ring and halving-doubling move the same bytes
-// (2 (p-1)/p of the buffer per leader); halving-doubling needs 2 log2(p)
-// rounds instead of 2 (p-1), equal at p = 2 (the common case) and a few
-// round-trips apart at p <= 8, which c10d does not let us pick.
-//
 // Failures: a rank dead or stalled on a node fails its node's ranks with an
 // error naming it (LocalAllreduce); a leader that fails closes its Gloo
-// connections, so the other leaders fail at once, and they fail their nodes.
-// The launcher's health monitor names a dead rank on another node within its
+// connections, so the other leaders fail at once, and they fail their nodes;
+// a stalled leader fails the others after the collective timeout. The
+// launcher's health monitor names a dead rank on another node within its
 // heartbeat limit.
 #pragma once
 
@@ -33,12 +31,13 @@
 
 #include "runtime/collective/comm.h"
 #include "runtime/collective/local_allreduce.h"
+#include "runtime/collective/network_allreduce.h"
 
 namespace dml::collective {
 
 struct HierarchyOptions {
   // Longest wait for the node's other ranks (LocalAllreduce's timeout). The
-  // leaders' Gloo exchange has the subgroup factory's collective timeout.
+  // leaders' Gloo exchange has the network factory's collective timeout.
   std::chrono::milliseconds timeout{std::chrono::minutes(5)};
   // Which node this rank is on: ranks with equal keys share a node. 0 means
   // this machine's HostIdentity(); tests give ranks of one process distinct
@@ -53,8 +52,9 @@ struct NodeLayout {
   int node = 0;                         // this rank's node
   int local_rank = 0;                   // this rank's place in its node
   bool leader() const { return local_rank == 0; }
-  // Several nodes and at least one with several ranks: where the hierarchy pays.
-  bool worth_a_hierarchy() const;
+  // Ranks on several nodes: the network's case (one node: LocalAllreduce's).
+  bool spans_nodes() const { return nodes.size() > 1; }
+  bool one_rank_per_node() const;
   std::string Describe() const;  // "2 nodes x 2 ranks", "3 nodes (2, 2, 1 ranks)"
 };
 
@@ -63,11 +63,11 @@ NodeLayout LayoutOf(const std::vector<int64_t>& keys, int rank);
 
 class HierarchicalAllreduce {
  public:
-  // Collective over comm. Null (use another path) when the layout does not
-  // call for a hierarchy, a node has more than LocalAllreduce::kMaxRanks
-  // ranks, comm has no subgroup factory, or a subgroup or the shared memory
-  // cannot be set up; every rank gets the same answer. *why (optional) says
-  // which.
+  // Collective over comm. Null (use another path) when every rank is on one
+  // node, a node has more than LocalAllreduce::kMaxRanks ranks, comm lacks
+  // the subgroup or network factory, or a subgroup, Gloo context or the
+  // shared memory cannot be set up; every rank gets the same answer. *why
+  // (optional) says which.
   static std::unique_ptr<HierarchicalAllreduce> Create(Communicator& comm, int64_t count,
                                                        const HierarchyOptions& options, std::string* why = nullptr);
 
@@ -91,9 +91,8 @@ class HierarchicalAllreduce {
   int64_t count_;
   dist::torch_compat::GroupPtr node_group_;  // only for set-up, kept while peers may still use theirs
   std::unique_ptr<LocalAllreduce> node_;    // null when the node has one rank
-  std::unique_ptr<Communicator> leaders_;   // leaders only
-  dist::torch_compat::GroupPtr leader_group_;
-  at::Tensor buffer_;                       // leaders: count_ sums + 1 vote
+  std::vector<float> buffer_;               // leaders: count_ sums + 1 vote
+  std::unique_ptr<NetworkAllreduce> leaders_;  // leaders only, over buffer_
 };
 
 }  // namespace dml::collective

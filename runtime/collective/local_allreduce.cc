@@ -1,5 +1,7 @@
 #include "runtime/collective/local_allreduce.h"
 
+#include <sched.h>
+
 #include <fcntl.h>
 #include <linux/futex.h>
 #include <signal.h>
@@ -32,6 +34,7 @@ namespace {
 constexpr size_t kAlign = 64;           // a cache line: no two ranks' data share one
 constexpr int kNameBytes = 64;          // the segment's name, broadcast as bytes
 constexpr std::chrono::microseconds kSpinBudget{5000};  // then sleep: see Barrier
+constexpr std::chrono::microseconds kPureSpin{20};      // then spin yielding the core
 constexpr int kSpinsPerClockCheck = 64;
 // A sleeping rank wakes at least this often to check its peers and the deadline.
 constexpr std::chrono::milliseconds kSleepSlice{10};
@@ -199,8 +202,11 @@ void LocalAllreduce::NameRanks(std::vector<int> global_ranks) {
 // A sense-reversing barrier: the last rank to arrive resets the counter and
 // bumps the generation the others wait on. Waiters spin first: ranks in
 // lockstep arrive within microseconds of each other, and waking a sleeping
-// vCPU costs tens of microseconds on a VM. A rank that has waited
-// kSpinBudget sleeps on a futex instead, so a slow peer gets the core.
+// vCPU costs tens of microseconds on a VM. Past kPureSpin the spinner yields
+// its core at every clock check, so a peer queued behind it on the same core
+// (more ranks than cores: nodes emulated on one machine, an oversubscribed
+// host) runs instead of waiting out a time slice; with a core to itself the
+// yield returns at once. A rank that has waited kSpinBudget sleeps on a futex.
 void LocalAllreduce::Barrier(std::atomic<uint32_t>* reset) {
   const uint32_t generation = header_->generation.load();
   header_->arrivals[rank_].store(generation + 1, std::memory_order_relaxed);
@@ -217,7 +223,10 @@ void LocalAllreduce::Barrier(std::atomic<uint32_t>* reset) {
   for (int spins = 1; header_->generation.load() == generation; ++spins) {
     if (spinning) {
       CpuRelax();
-      if (spins % kSpinsPerClockCheck == 0 && std::chrono::steady_clock::now() - start > kSpinBudget) spinning = false;
+      if (spins % kSpinsPerClockCheck != 0) continue;
+      const auto waited = std::chrono::steady_clock::now() - start;
+      if (waited > kPureSpin) sched_yield();
+      if (waited > kSpinBudget) spinning = false;
       continue;
     }
     header_->sleepers.fetch_add(1);  // seq_cst: visible before the futex re-checks the generation

@@ -13,6 +13,7 @@
 #include <nlohmann/json.hpp>
 #include <torch/csrc/distributed/c10d/PrefixStore.hpp>
 
+#include "runtime/dist/gloo_context.h"
 #include "runtime/dist/health_monitor.h"
 #include "runtime/dist/interface.h"
 #include "runtime/dist/process_group.h"
@@ -176,6 +177,20 @@ collective::SubgroupFactory SubgroupsOver(const c10::intrusive_ptr<c10d::Store>&
   };
 }
 
+// Gloo contexts of some ranks (the nodes' leaders) for the exchange between
+// nodes: synchronous pairs over the world's interface, its collective timeout.
+collective::NetworkFactory NetworksOver(const c10::intrusive_ptr<c10d::Store>& store,
+                                        const dist::WorldOptions& world_options) {
+  return [store, world_options](const std::string& prefix, int r, int size) {
+    dist::GlooContextOptions options;
+    options.rank = r;
+    options.size = size;
+    options.interface = world_options.interface;
+    options.timeout = world_options.collective_timeout;
+    return dist::ConnectGlooContext(c10::make_intrusive<c10d::PrefixStore>(prefix, store), options);
+  };
+}
+
 dist::HealthOptions HealthOptionsFor(const RankPlace& place) {
   const plan::Plan& plan = place.plan;
   dist::HealthOptions health;
@@ -190,10 +205,10 @@ dist::HealthOptions HealthOptionsFor(const RankPlace& place) {
 }
 
 // Joins the other ranks (rendezvous, Gloo process group) and starts the
-// failure detector; sets the factory of subgroups the hierarchical allreduce
-// builds.
+// failure detector; sets the factories of subgroups and Gloo contexts the
+// hierarchical allreduce builds.
 RankEnd JoinRanks(const RankPlace& place, dist::World* world, std::unique_ptr<dist::HealthMonitor>* monitor,
-                  collective::SubgroupFactory* subgroups) {
+                  collective::SubgroupFactory* subgroups, collective::NetworkFactory* networks) {
   const plan::Plan& plan = place.plan;
   dist::InterfaceChoice interface = dist::SelectInterface(plan.cluster.subnet);
   if (!interface.ok()) return {kExitJobFailed, interface.error};
@@ -207,6 +222,7 @@ RankEnd JoinRanks(const RankPlace& place, dist::World* world, std::unique_ptr<di
   *world = dist::JoinWorld(world_options);
   if (!world->ok()) return {kExitJobFailed, world->error};
   *subgroups = SubgroupsOver(world->store, world_options);
+  *networks = NetworksOver(world->store, world_options);
   auto started = dist::HealthMonitor::Start(HealthOptionsFor(place));
   if (!started) return {kExitJobFailed, started.error()};
   *monitor = std::move(*started);
@@ -246,7 +262,7 @@ RankEnd Run(const RankOptions& options) {
   dist::World world;  // outlives training: it owns the store rank 0 serves
   std::unique_ptr<dist::HealthMonitor> monitor;
   if (place->world_size > 1) {
-    RankEnd joined = JoinRanks(*place, &world, &monitor, &train_options.subgroups);
+    RankEnd joined = JoinRanks(*place, &world, &monitor, &train_options.subgroups, &train_options.networks);
     if (joined.code != kExitSuccess) return joined;
     train_options.process_group = world.process_group;
   }

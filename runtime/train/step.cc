@@ -76,9 +76,13 @@ double TrainStep::Run(const float* x, const int64_t* labels, int64_t rows, bool 
 std::string TrainStep::exchange() const {
   if (comm_.world_size() == 1) return "none (one rank)";
   if (local_) return "shared memory (every rank on this host)";
+  if (hierarchy_ && hierarchy_->layout().one_rank_per_node()) {
+    return fmt::format("Gloo {} between {} nodes (one rank each), on the training thread",
+                       collective::NetworkAllreduce::kAlgorithm, hierarchy_->layout().nodes.size());
+  }
   if (hierarchy_) {
-    return fmt::format("hierarchical ({}: shared memory in each node, Gloo between the nodes' leaders)",
-                       hierarchy_->layout().Describe());
+    return fmt::format("hierarchical ({}: shared memory in each node, Gloo {} between the nodes' leaders)",
+                       hierarchy_->layout().Describe(), collective::NetworkAllreduce::kAlgorithm);
   }
   if (!hierarchy_declined_.empty()) {
     return fmt::format("Gloo process group (not hierarchical: {})", hierarchy_declined_);

@@ -20,8 +20,10 @@ namespace dml::train {
 
 // How gradients travel between ranks.
 enum class GradientSync {
-  // shared memory when every rank is on this machine; else, with several
-  // ranks on some of several nodes, hierarchical; else the process group (Gloo)
+  // shared memory when every rank is on this machine; else, ranks on several
+  // nodes, the hierarchical exchange (shared memory in each node, Gloo's
+  // halving-doubling on the training thread between them); else the process
+  // group (Gloo)
   kAuto,
   kProcessGroup,  // always the process group
 };

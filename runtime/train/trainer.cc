@@ -45,7 +45,7 @@ class Trainer {
   Trainer(const plan::TrainSpec& spec, const TrainOptions& options)
       : spec_(spec),
         options_(options),
-        comm_(options.rank, options.world_size, options.process_group, options.subgroups) {}
+        comm_(options.rank, options.world_size, options.process_group, options.subgroups, options.networks) {}
 
   TrainResult Run() {
     // Every rank learns whether any rank failed to set up, so none of them

@@ -25,8 +25,10 @@ struct TrainOptions {
   int rank = 0;
   int world_size = 1;
   dist::torch_compat::GroupPtr process_group;  // Gloo; null only when world_size == 1
-  // Makes groups of some ranks (the hierarchical allreduce's); optional.
+  // Make groups and Gloo contexts of some ranks (the hierarchical
+  // allreduce's, for ranks on several nodes); optional.
   collective::SubgroupFactory subgroups;
+  collective::NetworkFactory networks;
   int epochs_override = 0;     // > 0 replaces spec.epochs (dmlrun --epochs)
   int threads = 1;             // torch intra-op threads for this rank
   std::string metrics_path;    // rank 0 appends JSON lines here when non-empty

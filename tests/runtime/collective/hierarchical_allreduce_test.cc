@@ -1,7 +1,8 @@
 // The hierarchical allreduce, ranks as threads on fake nodes: the layout it
 // finds, sums bitwise equal on every rank and in every run and equal to the
 // flat sum within float rounding, votes ORed over all nodes, the layouts it
-// declines, a missing rank named within 10 s, and TrainStep choosing it.
+// declines, a missing rank named within 10 s, and TrainStep choosing it;
+// with one rank per node, the network exchange alone.
 #include <gtest/gtest.h>
 
 #include <cmath>
@@ -38,11 +39,13 @@ TEST(CollectiveHierarchy, LayoutGroupsRanksByNodeKey) {
   EXPECT_EQ(layout.node, 1);
   EXPECT_EQ(layout.local_rank, 1);
   EXPECT_FALSE(layout.leader());
-  EXPECT_TRUE(layout.worth_a_hierarchy());
+  EXPECT_TRUE(layout.spans_nodes());
+  EXPECT_FALSE(layout.one_rank_per_node());
   EXPECT_EQ(layout.Describe(), "3 nodes (2, 2, 1 ranks)");
   EXPECT_EQ(LayoutOf({1, 1, 2, 2}, 0).Describe(), "2 nodes x 2 ranks");
-  EXPECT_FALSE(LayoutOf({1, 1, 1}, 0).worth_a_hierarchy());  // one node: LocalAllreduce's case
-  EXPECT_FALSE(LayoutOf({1, 2, 3}, 0).worth_a_hierarchy());  // one rank per node: flat Gloo
+  EXPECT_EQ(LayoutOf({4, 5}, 1).Describe(), "2 nodes x 1 rank");
+  EXPECT_FALSE(LayoutOf({1, 1, 1}, 0).spans_nodes());       // one node: LocalAllreduce's case
+  EXPECT_TRUE(LayoutOf({1, 2, 3}, 0).one_rank_per_node());  // the network exchange alone
 }
 
 // Runs kRounds sums on the layout `node_of`; returns every rank's results.
@@ -98,6 +101,15 @@ TEST(CollectiveHierarchy, UnevenInterleavedNodes) { ExpectSums({0, 1, 0, 2, 1, 0
 
 TEST(CollectiveHierarchy, FewerElementsThanRanks) { ExpectSums({0, 0, 1}, 2); }
 
+// One rank per node: every rank a leader, Gloo's halving-doubling alone; 3
+// and 5 participants are not powers of two (Gloo's binary blocks).
+TEST(CollectiveHierarchy, OneRankPerNode) {
+  ExpectSums({0, 1}, 79510);
+  ExpectSums({0, 1, 2}, 79510);
+  ExpectSums({0, 1, 2, 3, 4}, 1001);
+  ExpectSums({0, 1, 2, 3, 4}, 3);
+}
+
 TEST(CollectiveHierarchy, VotesAreOredOverAllNodes) {
   const std::vector<int> node_of = {0, 0, 1, 1};
   // round -> the one rank that votes (-1: none)
@@ -120,15 +132,14 @@ TEST(CollectiveHierarchy, VotesAreOredOverAllNodes) {
   }
 }
 
-TEST(CollectiveHierarchy, DeclinesLayoutsWithoutAHierarchy) {
-  for (const std::vector<int>& node_of : {std::vector<int>{0, 0, 0}, std::vector<int>{0, 1, 2}}) {
-    std::vector<std::string> why(node_of.size());
-    testing::RunNodes(node_of, [&](int rank, Communicator& comm, int64_t key) {
-      EXPECT_FALSE(HierarchicalAllreduce::Create(comm, 8, {kTimeout, key}, &why[static_cast<size_t>(rank)]));
-    });
-    for (const std::string& w : why) EXPECT_EQ(w, why[0]);
-    EXPECT_NE(why[0].find("no node shares its work"), std::string::npos) << why[0];
-  }
+TEST(CollectiveHierarchy, DeclinesRanksAllOnOneNode) {
+  const std::vector<int> node_of = {0, 0, 0};
+  std::vector<std::string> why(node_of.size());
+  testing::RunNodes(node_of, [&](int rank, Communicator& comm, int64_t key) {
+    EXPECT_FALSE(HierarchicalAllreduce::Create(comm, 8, {kTimeout, key}, &why[static_cast<size_t>(rank)]));
+  });
+  for (const std::string& w : why) EXPECT_EQ(w, why[0]);
+  EXPECT_NE(why[0].find("every rank is on one node"), std::string::npos) << why[0];
 }
 
 // Rank 3 (node 1's second rank) never joins the first sum: its node's leader
@@ -171,30 +182,41 @@ TEST(CollectiveHierarchy, AMissingRankStopsEveryNodeWithin10Seconds) {
   EXPECT_NE(errors[1].find("rank 1 (node 0 of 2)"), std::string::npos) << errors[1];
 }
 
-// TrainStep picks the hierarchy on fake nodes and trains like the flat
-// process group (within float rounding), identically on every rank.
-TEST(CollectiveHierarchy, TrainStepChoosesItAndMatchesTheProcessGroupPath) {
+// TrainStep picks the hierarchy on fake nodes (several ranks per node, or
+// one) and trains like the flat process group (within float rounding),
+// identically on every rank.
+void ExpectTrainStepChoosesIt(const std::vector<int>& node_of, const std::string& exchange) {
   const testing::TinyJob job = testing::MakeTinyJob(16);
+  const int world = static_cast<int>(node_of.size());
+  const int rows = 16 / world;
   std::map<train::GradientSync, std::vector<torch::Tensor>> after;
   for (train::GradientSync sync : {train::GradientSync::kAuto, train::GradientSync::kProcessGroup}) {
-    after[sync].resize(4);
-    testing::RunNodes({0, 0, 1, 1}, [&](int rank, Communicator& comm, int64_t key) {
+    after[sync].resize(static_cast<size_t>(world));
+    testing::RunNodes(node_of, [&](int rank, Communicator& comm, int64_t key) {
       testing::TinyRank tiny = testing::MakeTinyRank(job);
       train::StepOptions options;
       options.sync = sync;
       options.node_key = key;
       train::TrainStep step(*tiny.mlp, *tiny.optimizer, comm, options);
-      for (int s = 0; s < 3; ++s) step.Run(job.x.narrow(0, rank * 4, 4), job.y.narrow(0, rank * 4, 4));
+      for (int s = 0; s < 3; ++s) step.Run(job.x.narrow(0, rank * rows, rows), job.y.narrow(0, rank * rows, rows));
       if (sync == train::GradientSync::kAuto) {
-        EXPECT_NE(step.exchange().find("hierarchical (2 nodes x 2 ranks"), std::string::npos) << step.exchange();
+        EXPECT_NE(step.exchange().find(exchange), std::string::npos) << step.exchange();
         EXPECT_TRUE(step.votes_every_step());
       }
       after[sync][static_cast<size_t>(rank)] = tiny.mlp->flat_params().clone();
     });
   }
   const auto& hier = after[train::GradientSync::kAuto];
-  for (int r = 1; r < 4; ++r) EXPECT_TRUE(torch::equal(hier[static_cast<size_t>(r)], hier[0])) << "rank " << r;
+  for (int r = 1; r < world; ++r) EXPECT_TRUE(torch::equal(hier[static_cast<size_t>(r)], hier[0])) << "rank " << r;
   EXPECT_TRUE(torch::allclose(hier[0], after[train::GradientSync::kProcessGroup][0], 1e-5, 1e-6));
+}
+
+TEST(CollectiveHierarchy, TrainStepChoosesItAndMatchesTheProcessGroupPath) {
+  ExpectTrainStepChoosesIt({0, 0, 1, 1}, "hierarchical (2 nodes x 2 ranks");
+}
+
+TEST(CollectiveHierarchy, TrainStepWithOneRankPerNodeUsesTheNetworkExchange) {
+  ExpectTrainStepChoosesIt({0, 1, 2, 3}, "Gloo halving-doubling between 4 nodes (one rank each)");
 }
 
 }  // namespace

@@ -1,6 +1,6 @@
 // Ranks as threads of one process over one in-memory HashStore, each with its
-// world's Gloo group and a subgroup factory over the same store (what
-// rank_process gives a real rank), and a fake node per rank: `node_of[r]`
+// world's Gloo group and subgroup and network factories over the same store
+// (what rank_process gives a real rank), and a fake node per rank: `node_of[r]`
 // becomes rank r's node key.
 #pragma once
 
@@ -15,6 +15,7 @@
 #include <vector>
 
 #include "runtime/collective/comm.h"
+#include "runtime/dist/gloo_context.h"
 #include "runtime/dist/torch_compat.h"
 
 namespace dml::testing {
@@ -26,8 +27,8 @@ inline dist::torch_compat::GroupPtr LoopbackGroup(const c10::intrusive_ptr<c10d:
   return c10::make_intrusive<c10d::ProcessGroupGloo>(store, rank, size, options);
 }
 
-// body(rank, comm, node_key): comm has a subgroup factory whose groups time
-// out after `subgroup_timeout`.
+// body(rank, comm, node_key): comm has subgroup and network factories whose
+// groups and Gloo contexts time out after `subgroup_timeout`.
 using HierarchyBody = std::function<void(int rank, collective::Communicator& comm, int64_t node_key)>;
 
 inline void RunNodes(const std::vector<int>& node_of, const HierarchyBody& body,
@@ -41,8 +42,16 @@ inline void RunNodes(const std::vector<int>& node_of, const HierarchyBody& body,
       collective::SubgroupFactory subgroups = [&](const std::string& prefix, int r, int size) {
         return LoopbackGroup(c10::make_intrusive<c10d::PrefixStore>(prefix, store), r, size, subgroup_timeout);
       };
+      collective::NetworkFactory networks = [&](const std::string& prefix, int r, int size) {
+        dist::GlooContextOptions options;
+        options.rank = r;
+        options.size = size;
+        options.hostname = "127.0.0.1";
+        options.timeout = subgroup_timeout;
+        return dist::ConnectGlooContext(c10::make_intrusive<c10d::PrefixStore>(prefix, store), options);
+      };
       collective::Communicator comm(rank, world, LoopbackGroup(world_store, rank, world, std::chrono::seconds(60)),
-                                    subgroups);
+                                    subgroups, networks);
       body(rank, comm, 1000 + node_of[static_cast<size_t>(rank)]);  // never 0 (= this host)
     });
   }

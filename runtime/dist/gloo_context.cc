@@ -1,0 +1,30 @@
+#include "runtime/dist/gloo_context.h"
+
+#include <gloo/rendezvous/context.h>
+#include <gloo/transport/tcp/device.h>
+#include <torch/csrc/distributed/c10d/ProcessGroupGloo.hpp>
+
+namespace dml::dist {
+
+std::shared_ptr<gloo::Context> ConnectGlooContext(const c10::intrusive_ptr<c10d::Store>& store,
+                                                  const GlooContextOptions& options) {
+  gloo::transport::tcp::attr attr;
+  if (!options.interface.empty()) {
+    attr.iface = options.interface;
+  } else {
+    attr.hostname = options.hostname;
+  }
+  auto device = gloo::transport::tcp::CreateDevice(attr);
+  auto context = std::make_shared<gloo::rendezvous::Context>(options.rank, options.size);
+  context->setTimeout(options.timeout);  // before connecting: each pair takes it then
+  c10d::ProcessGroupGloo::GlooStore gloo_store(store);
+  context->connectFullMesh(gloo_store, device);
+  // Synchronous, blocking (no busy polling): on a node whose ranks share its
+  // cores a spinning reader would take the core from the peer it waits for.
+  for (int peer = 0; peer < options.size; ++peer) {
+    if (peer != options.rank) context->getPair(peer)->setSync(/*sync=*/true, /*busyPoll=*/false);
+  }
+  return context;
+}
+
+}  // namespace dml::dist
