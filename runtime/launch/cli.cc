@@ -43,6 +43,9 @@ void AddJobFlags(CLI::App& command, LaunchOptions& options) {
   command.add_option("--output", options.output_dir,
                      "Training: where rank 0 writes the trained model (model.pt, TorchScript), metrics.jsonl and "
                      "result.json (default: <workdir>/<job>/output)");
+  command.add_option("--step-trace", options.step_trace_dir,
+                     "Training: every rank writes its steps' timestamps (start, exchange start and end, end; "
+                     "steady clock, ns) to DIR/rank-<R>.tsv at the end (bench/nodes reads them)");
 }
 
 // What `--version` prints: the release and the plan versions this dmlrun
@@ -107,6 +110,7 @@ int RunCli(int argc, char** argv) {
   rank->add_option("--result", rank_options.result_path);
   rank->add_option("--checkpoint-dir", rank_options.checkpoint_dir);
   rank->add_option("--output", rank_options.output_dir);
+  rank->add_option("--step-trace", rank_options.step_trace_dir);
   rank->add_flag("--resume", rank_options.resume);
   rank->add_flag("--resume-if-present", rank_options.resume_if_present);
   rank->add_flag("--local", rank_options.local);

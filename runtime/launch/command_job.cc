@@ -60,8 +60,8 @@ int RunCommandJob(const JobContext& context) {
     return kExitUsage;
   }
   if (options.epochs > 0 || !options.metrics_path.empty() || options.threads > 0 ||
-      options.resume || !options.checkpoint_dir.empty()) {
-    context.err() << "dmlrun: note: --epochs, --metrics, --threads, --resume and --checkpoint-dir "
+      options.resume || !options.checkpoint_dir.empty() || !options.step_trace_dir.empty()) {
+    context.err() << "dmlrun: note: --epochs, --metrics, --threads, --resume, --checkpoint-dir and --step-trace "
                      "apply to training jobs; ignored for a command job\n";
   }
   dist::InterfaceChoice interface = dist::SelectInterface(plan.cluster.subnet);

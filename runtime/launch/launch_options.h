@@ -28,6 +28,7 @@ struct LaunchOptions {
   // Training: where rank 0 writes model.pt, metrics.jsonl and result.json;
   // empty: <workdir>/<job>/output.
   std::string output_dir;
+  std::string step_trace_dir;   // non-empty: every rank writes its step timestamps here
   std::ostream* out = nullptr;  // progress and results (default std::cout)
   std::ostream* err = nullptr;  // errors (default std::cerr)
 };
@@ -44,6 +45,7 @@ struct RankOptions {
   std::string result_path;  // rank 0 writes its TrainResult here as JSON
   std::string checkpoint_dir;  // non-empty: replaces train.checkpoint.dir
   std::string output_dir;      // rank 0: the job's output directory (absolute)
+  std::string step_trace_dir;  // non-empty: this rank writes rank-<R>.tsv there (absolute)
   bool resume = false;             // --resume: the checkpoint must exist
   bool resume_if_present = false;  // a restart: continue from it if it exists
 };

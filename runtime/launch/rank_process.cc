@@ -146,6 +146,7 @@ train::TrainOptions TrainOptionsFor(const RankOptions& options, const RankPlace&
   train_options.threads = options.threads;
   train_options.metrics_path = options.metrics_path;
   train_options.output_dir = options.output_dir;
+  train_options.step_trace_dir = options.step_trace_dir;
   if (place.rank == 0) train_options.log = &std::cout;
   return train_options;
 }
@@ -291,6 +292,7 @@ std::vector<std::string> RankCommandLine(const std::string& executable,
     argv.insert(argv.end(), {"--checkpoint-dir", options.checkpoint_dir});
   }
   if (!options.output_dir.empty()) argv.insert(argv.end(), {"--output", options.output_dir});
+  if (!options.step_trace_dir.empty()) argv.insert(argv.end(), {"--step-trace", options.step_trace_dir});
   if (options.resume) argv.push_back("--resume");
   if (options.resume_if_present) argv.push_back("--resume-if-present");
   return argv;

@@ -178,6 +178,9 @@ RankOptions RankOptionsFor(const LaunchOptions& options, const RankSlot& slot, i
   rank.epochs = options.epochs;
   rank.metrics_path = options.metrics_path;
   rank.checkpoint_dir = options.checkpoint_dir;
+  if (!options.step_trace_dir.empty()) {
+    rank.step_trace_dir = std::filesystem::absolute(options.step_trace_dir).string();
+  }
   rank.resume = options.resume;
   rank.resume_if_present = attempt > 0 && !options.resume;
   return rank;

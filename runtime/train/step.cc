@@ -54,22 +54,30 @@ double TrainStep::Run(const float* x, const int64_t* labels, int64_t rows, bool 
   // average, with no extra pass over the buffer.
   const float multiplier = 1.0f / static_cast<float>(world);
   stop_voted_ = stop_vote;
+  StepTrace* trace = options_.trace;
+  if (trace != nullptr) trace->Mark(StepTrace::kStart);
   if (local_) {
     // Backward writes straight into this rank's shared slot; the optimizer
     // sums the ranks' slots as it updates: no copy in, no copy out.
     double loss = pass_->ForwardBackward(x, labels, rows, multiplier, local_->ContributionSlot());
+    if (trace != nullptr) trace->Mark(StepTrace::kExchangeStart);
     collective::LocalAllreduce::Parts parts = local_->Exchange(stop_vote);
+    if (trace != nullptr) trace->Mark(StepTrace::kExchangeEnd);
     stop_voted_ = parts.any_vote;
     optimizer_.StepSummed(parts.data, parts.count);
+    if (trace != nullptr) trace->Mark(StepTrace::kEnd);
     return loss;
   }
   double loss = pass_->ForwardBackward(x, labels, rows, multiplier);
+  if (trace != nullptr) trace->Mark(StepTrace::kExchangeStart);
   if (hierarchy_) {
     stop_voted_ = hierarchy_->SumInPlace(model_.flat_grads().data_ptr<float>(), stop_vote);
   } else if (world > 1) {
     comm_.AllreduceSum(model_.flat_grads());
   }
+  if (trace != nullptr) trace->Mark(StepTrace::kExchangeEnd);
   optimizer_.Step();
+  if (trace != nullptr) trace->Mark(StepTrace::kEnd);
   return loss;
 }
 

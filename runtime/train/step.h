@@ -15,6 +15,7 @@
 #include "runtime/model/model.h"
 #include "runtime/train/flat_optimizer.h"
 #include "runtime/train/pass.h"
+#include "runtime/train/step_trace.h"
 
 namespace dml::train {
 
@@ -37,6 +38,8 @@ struct StepOptions {
   // The hierarchical path's node key (HierarchyOptions::node_key): 0 in
   // production; tests fake nodes with it (then the ranks never count as one host).
   int64_t node_key = 0;
+  // When set, every step's timestamps are recorded there (dmlrun --step-trace).
+  StepTrace* trace = nullptr;
 };
 
 class TrainStep {

@@ -85,6 +85,10 @@ class Trainer {
     result.test_accuracy = stats.test_accuracy;
     result.final_loss = stats.train_loss;
     result.samples_per_second = result.train_seconds > 0 ? total_samples_ / result.train_seconds : 0;
+    if (!options_.step_trace_dir.empty()) {
+      const std::string path = fmt::format("{}/rank-{}.tsv", options_.step_trace_dir, comm_.rank());
+      if (auto error = trace_.Write(path)) return Failure(AtThisRank(*error));
+    }
     if (is_root()) {
       if (auto error = Finish(result, SecondsSince(wall_start))) return Failure(*error);
     }
@@ -146,7 +150,9 @@ class Trainer {
     batch_.emplace(spec_.batch_per_rank, data_.features);
     // One for the whole run: its pass buffers and its shared-memory segment
     // (set up collectively on the first step) serve every epoch.
-    step_.emplace(*model_, *optimizer_, comm_, StepOptions{}, MakePass(*model_, spec_.model));
+    StepOptions step_options;
+    if (!options_.step_trace_dir.empty()) step_options.trace = &trace_;
+    step_.emplace(*model_, *optimizer_, comm_, step_options, MakePass(*model_, spec_.model));
     return std::nullopt;
   }
 
@@ -399,6 +405,7 @@ class Trainer {
   MetricsWriter metrics_;
   std::optional<data::BatchBuffer> batch_;  // every step's samples are gathered here
   std::optional<TrainStep> step_;
+  StepTrace trace_;  // filled only with --step-trace
   int64_t total_samples_ = 0;
   ResumePoint resume_;                     // where this run started
   std::optional<int64_t> stopped_after_;  // steps done in the epoch when a stop was agreed

@@ -35,6 +35,9 @@ struct TrainOptions {
   // Rank 0 writes model.pt, metrics.jsonl and result.json here at the end
   // when non-empty (train/output_dir.h).
   std::string output_dir;
+  // Every rank writes its steps' timestamps to <step_trace_dir>/rank-<R>.tsv
+  // at the end when non-empty (train/step_trace.h).
+  std::string step_trace_dir;
   std::ostream* log = nullptr; // rank 0 writes human-readable lines here when non-null
   // Set (by a signal handler) to ask for a clean stop: the ranks agree on a
   // step, rank 0 writes a checkpoint there and RunTraining returns

@@ -7,8 +7,10 @@ usage: stack_test.py DMLC CASE
   mnist-2-workers      samples/mnist.dml, workers=2: CREATE_COMPLETE, the
                        test accuracy in job_result (>= 0.85 after its 10
                        epochs), every node powered off, every rank on the
-                       private subnet (dmlrun's log names its NIC and address)
-  mnist-master-2-procs the same with 2 ranks on the master, workers=1
+                       private subnet (dmlrun's log names its NIC and address);
+                       rank 0 logs Gloo's halving-doubling between the 3 nodes
+  mnist-master-2-procs the same with 2 ranks on the master, workers=1: the
+                       hierarchical exchange over nodes of 2 and 1 ranks
   mnist-2x2-hierarchical  2 ranks on the master and on its 1 worker: rank 0
                        logs the hierarchical gradient exchange (2 nodes x 2 ranks)
   preinstalled         workers=1, dmlrun already in the image: no install
@@ -207,8 +209,8 @@ def dataset_sha256(dmlc, work):
 
 
 CASES = {
-    'mnist-2-workers': lambda d, w: mnist(d, w, 2),
-    'mnist-master-2-procs': lambda d, w: mnist(d, w, 1, master_procs=2),
+    'mnist-2-workers': lambda d, w: mnist(d, w, 2, exchange='Gloo halving-doubling between 3 nodes (one rank each)'),
+    'mnist-master-2-procs': lambda d, w: mnist(d, w, 1, master_procs=2, exchange='hierarchical (2 nodes (2, 1 ranks)'),
     'mnist-2x2-hierarchical': lambda d, w: mnist(d, w, 1, master_procs=2, worker_procs=2,
                                                  exchange='hierarchical (2 nodes x 2 ranks'),
     'preinstalled': preinstalled,
