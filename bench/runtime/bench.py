@@ -13,6 +13,8 @@ contaminated and retried. Medians use clean runs when there are any.
 """
 import json, os, platform, re, statistics, subprocess, sys, time
 
+from quiet import busy_s, clean, wait_idle  # bench/runtime/quiet.py
+
 HERE = os.path.dirname(os.path.abspath(__file__))
 PY = "/usr/bin/python3"  # Debian's python with python3-torch; a pyenv python3 on PATH has no torch
 DMLRUN, PLAN_DIR, LOG = os.environ["DMLRUN"], os.environ["PLAN_DIR"], os.environ["LOG"]
@@ -22,26 +24,8 @@ IDLE_WAIT_S = int(os.environ.get("IDLE_WAIT_S", "300"))
 RESULTS = os.environ.get("RESULTS", os.path.join(HERE, "results.md"))
 PLOT = os.environ.get("PLOT", os.path.join(HERE, "results.png"))
 SIDES = os.environ.get("SIDES", "dml,peer").split(",")
-HZ = os.sysconf("SC_CLK_TCK")
-CONTAMINATION = 0.05  # foreign CPU seconds per wall second above which a run is retried
 MALLOC_TUNABLES = "glibc.malloc.mmap_threshold=4194304:glibc.malloc.trim_threshold=268435456"
 CONFIGS = [(1, 1), (1, 2), (2, 1), (2, 2)]  # (world, threads per rank)
-
-
-def busy_s():  # system-wide non-idle CPU seconds
-    v = list(map(int, open("/proc/stat").readline().split()[1:]))
-    return (sum(v[:8]) - v[3] - v[4]) / HZ  # minus idle, iowait
-
-
-def wait_idle():
-    t0 = time.time()
-    while time.time() - t0 < IDLE_WAIT_S:
-        b = busy_s()
-        time.sleep(3)
-        if busy_s() - b < 0.3:  # < 10% of one core over 3 s
-            return round(time.time() - t0)
-        print("  waiting for idle CPUs ...", file=sys.stderr, flush=True)
-    return -1  # ran anyway; the contamination check still applies
 
 
 def dml_cmd(world, threads, metrics):
@@ -95,7 +79,7 @@ def finish(p, out, err, tag):
 
 def run(label, side, world, threads, jobs=1, env=None):
     """Runs `jobs` identical commands at once (jobs=2: the independent-runs ceiling)."""
-    waited = wait_idle()
+    waited = wait_idle(IDLE_WAIT_S)
     load = os.getloadavg()[0]
     b0, t0, unix0 = busy_s(), time.perf_counter(), time.time()
     procs, tags = [], []
@@ -117,7 +101,7 @@ def run(label, side, world, threads, jobs=1, env=None):
     foreign = (busy_s() - b0) - cpu
     ok = rc == 0 and all(results)
     d = {"label": label, "side": side, "world": world, "threads": threads, "jobs": jobs, "rc": rc, "ext_s": wall,
-         "foreign_cpu_s": foreign, "clean": ok and foreign < CONTAMINATION * wall, "waited_s": waited,
+         "foreign_cpu_s": foreign, "clean": ok and clean(foreign, wall), "waited_s": waited,
          "load1": load, "max_rss_mb": rss, "cmd": " ".join(f"{k}={v}" for k, v in (env or {}).items()) +
          (" " if env else "") + " ".join(procs[0][2])}
     if ok:
@@ -156,7 +140,7 @@ def profile():
         return ""
     best, best_s = "", None
     for _ in range(int(os.environ.get("PROFILE_REPS", "2"))):
-        wait_idle()
+        wait_idle(IDLE_WAIT_S)
         b0, t0 = busy_s(), time.perf_counter()
         p = subprocess.run([binary, os.environ.get("PROFILE_STEPS", "3000")], capture_output=True, text=True)
         wall = time.perf_counter() - t0
