@@ -31,6 +31,7 @@ PARTS = os.environ.get("PARTS", "cross,table").split(",")
 TABLE_SIZES = [int(n) for n in os.environ.get("TABLE_SIZES", "1,2,5,17").split(",")]
 RUN_TIMEOUT_S = int(os.environ.get("RUN_TIMEOUT_S", "1800"))
 CLOUD_LINK = emulated_nodes.Link(gbit_per_s=10, one_way_ms=0.1)  # the issue's cloud-like link
+DELAY_LINE = os.environ.get("DELAY_LINE")  # delay_line.c's binary: the link's delay where tc has no netem
 PEER_PORT = 29400
 
 
@@ -75,7 +76,7 @@ def run(part, side, nodes, ranks, cluster, ping_ms=None):
     tag = "%s.%s.%.3f" % (part, label, time.time())
     metrics, trace_dir = "%s/%s.metrics.jsonl" % (LOG, tag), "%s/%s.trace" % (LOG, tag)
     waited = wait_idle(IDLE_WAIT_S)
-    b0, t0 = busy_s(), time.perf_counter()
+    b0, t0, relay0 = busy_s(), time.perf_counter(), cluster.relay_cpu_s()
     procs = []
     for node in range(nodes):
         argv = (dml_cmd(nodes, ranks, node, metrics, trace_dir) if side == "dml"
@@ -101,7 +102,8 @@ def run(part, side, nodes, ranks, cluster, ping_ms=None):
         cpu += usage.ru_utime + usage.ru_stime
         out.close()
     wall = time.perf_counter() - t0
-    foreign = (busy_s() - b0) - cpu
+    relay = cluster.relay_cpu_s() - relay0  # the emulated link's own work: not the job's, not foreign
+    foreign = (busy_s() - b0) - cpu - relay
     if side == "dml":
         parsed = parse_dml(metrics)
     else:
@@ -109,7 +111,7 @@ def run(part, side, nodes, ranks, cluster, ping_ms=None):
     ok = rc == 0 and parsed is not None
     d = {"part": part, "label": label, "side": side, "nodes": nodes, "ranks_per_node": ranks,
          "link": cluster.link.describe() if cluster.link else "veth, unshaped", "rc": rc, "ext_s": wall,
-         "foreign_cpu_s": foreign, "clean": ok and clean(foreign, wall), "waited_s": waited, "tag": tag,
+         "foreign_cpu_s": foreign, "relay_cpu_s": relay, "job_cpu_s": cpu, "clean": ok and clean(foreign, wall), "waited_s": waited, "tag": tag,
          "node_cpus": [cluster.cpus(n) for n in range(nodes)], "ping_ms": ping_ms}
     if ok:
         d.update(parsed)
@@ -125,7 +127,7 @@ def run(part, side, nodes, ranks, cluster, ping_ms=None):
 
 def measure(part, nodes, ranks, link, results):
     """REPS clean runs of each side, interleaved, on one set of emulated nodes."""
-    with emulated_nodes.EmulatedNodes(nodes, link=link, ranks_per_node=ranks) as cluster:
+    with emulated_nodes.EmulatedNodes(nodes, link=link, ranks_per_node=ranks, delay_line=DELAY_LINE) as cluster:
         rtt = cluster.ping(0, 1) if nodes > 1 else None
         for _ in range(REPS):
             for side in SIDES:
@@ -151,11 +153,13 @@ def main():
     if "table" in PARTS:
         for nodes in TABLE_SIZES:
             measure("table", nodes, 1, CLOUD_LINK, results)
-    shaping = ""
-    if CLOUD_LINK.delay_applied is False:
-        shaping = ("The shaped link: this kernel has no `sch_netem` (nor `fq`), so `tc` cannot add the cloud-like "
-                   "0.1 ms one-way delay; the shaped runs have the 10 Gbit/s rate (`tbf`) alone. README.md "
-                   "estimates what the delay adds to each side's step.")
+    shaping = {"netem": "The shaped link: `tc netem` on each node's egress (10 Gbit/s, 0.1 ms each way).",
+               "delay_line": "The shaped link: this kernel has no `sch_netem` (nor `fq`), so `tc tbf` on each "
+                             "node's egress gives the 10 Gbit/s and `delay_line.c`, a user-space switch in place "
+                             "of the bridge, holds every packet 0.1 ms (its CPU time, the emulation's own cost, "
+                             "is in the raw runs as `relay_cpu_s`; it comes out of the same two cores).",
+               "none": "The shaped link: this kernel has no `sch_netem` and no DELAY_LINE was given: the shaped "
+                       "runs have the 10 Gbit/s rate (`tbf`) alone, no added delay."}.get(CLOUD_LINK.delay, "")
     import report  # bench/nodes/report.py
     report.write(results, os.environ.get("RESULTS", os.path.join(HERE, "results.md")),
                  {"epochs": EPOCHS, "reps": REPS, "seed": SEED, "link": CLOUD_LINK.describe(), "shaping": shaping})

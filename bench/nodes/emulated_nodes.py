@@ -1,12 +1,15 @@
 """Emulated nodes for the cross-node benches: one network namespace per node on a private bridge.
 
-  <prefix>-sw   the switch: a bridge with one veth per node (no address: it only forwards)
+  <prefix>-sw   the switch: one veth per node (no address: it only forwards), joined by a
+                bridge, or by delay_line.c when the link's delay cannot be had from tc
   <prefix>-<i>  node i: `eth0` with its fixed address in the subnet; optionally shaped on its
                 egress: the link rate with `tc tbf`, and a one-way delay with `tc netem` where the
                 kernel has it (a message between two nodes pays the delay once, a round trip
                 twice). Kernels built without sch_netem (this project's VMs: CONFIG_NET_SCH_NETEM
-                is not set, nor fq, whose timestamps a BPF program could set) get the rate alone,
-                and Link.delay_applied says so.
+                is not set, nor fq, whose timestamps a BPF program could set) get the delay from
+                delay_line (a user-space switch that holds every frame the delay; its CPU time
+                is the emulation's cost, reported by relay_cpu_s) when its binary is given, else
+                the rate alone, and Link.delay says which.
 
 A command runs in node i through `ip netns exec`, then `unshare --uts --mount` with the node's
 own host name (dmlrun tells nodes apart by host; two nodes of one machine would otherwise share
@@ -79,27 +82,32 @@ class Link:
 
     def __init__(self, gbit_per_s, one_way_ms):
         self.gbit_per_s, self.one_way_ms = gbit_per_s, one_way_ms
-        self.delay_applied = None  # known once applied to a node
+        self.delay = None  # "netem", "delay_line" or "none": known once applied to a node
 
     def describe(self):
-        if self.delay_applied is False:
+        if self.delay == "none":
             return "%g Gbit/s (tbf; no added delay: no netem here)" % self.gbit_per_s
         return "%g Gbit/s, %g ms round trip" % (self.gbit_per_s, 2 * self.one_way_ms)
 
-    def apply(self, ns):
-        """Shapes NIC in namespace ns: netem (rate and delay) if the kernel has it, else tbf."""
+    def apply(self, ns, delay_line_available):
+        """Shapes NIC in namespace ns: netem (rate and delay) if the kernel has it, else tbf
+        (the rate; the delay is then delay_line's, when available)."""
         tc = ["ip", "netns", "exec", ns, "tc", "qdisc", "add", "dev", NIC, "root"]
         rate = "%ggbit" % self.gbit_per_s
         netem = subprocess.run(tc + ["netem", "delay", "%gms" % self.one_way_ms, "rate", rate, "limit", "100000"],
                                capture_output=True, text=True)
-        self.delay_applied = netem.returncode == 0
-        if not self.delay_applied:
-            _run(tc + ["tbf", "rate", rate, "burst", self.BURST, "latency", self.QUEUE_LATENCY])
+        if netem.returncode == 0:
+            self.delay = "netem"
+            return
+        _run(tc + ["tbf", "rate", rate, "burst", self.BURST, "latency", self.QUEUE_LATENCY])
+        self.delay = "delay_line" if delay_line_available else "none"
 
 
 class EmulatedNodes:
-    def __init__(self, count, subnet="10.8.1.0/24", master_ip="10.8.1.250", link=None, ranks_per_node=1):
+    def __init__(self, count, subnet="10.8.1.0/24", master_ip="10.8.1.250", link=None, ranks_per_node=1,
+                 delay_line=None):
         self.count, self.link, self.ranks_per_node = count, link, ranks_per_node
+        self.delay_line, self.relay = delay_line, None
         self.prefix = "%s-%d-%d" % (PREFIX_ROOT, os.getpid(), int(time.time() * 1000) % 100000)
         self.switch = self.prefix + "-sw"
         net = ipaddress.ip_network(subnet)
@@ -129,8 +137,7 @@ class EmulatedNodes:
     def _setup(self):
         _run(["ip", "netns", "add", self.switch])
         self.made.append(self.switch)
-        _run(["ip", "-n", self.switch, "link", "add", "br0", "type", "bridge"])
-        _run(["ip", "-n", self.switch, "link", "set", "br0", "up"])
+        ports = []
         for i in range(self.count):
             ns = self.ns(i)
             _run(["ip", "netns", "add", ns])
@@ -138,11 +145,36 @@ class EmulatedNodes:
             _run(["ip", "-n", ns, "link", "set", "lo", "up"])
             port = "p%d" % i
             _run(["ip", "-n", self.switch, "link", "add", port, "type", "veth", "peer", "name", NIC, "netns", ns])
-            _run(["ip", "-n", self.switch, "link", "set", port, "master", "br0", "up"])
+            _run(["ip", "-n", self.switch, "link", "set", port, "up"])
             _run(["ip", "-n", ns, "addr", "add", "%s/%d" % (self.addresses[i], self.prefixlen), "dev", NIC])
             _run(["ip", "-n", ns, "link", "set", NIC, "up"])
             if self.link is not None:
-                self.link.apply(ns)
+                self.link.apply(ns, self.delay_line is not None)
+            ports.append(port)
+        if self.link is not None and self.link.delay == "delay_line":
+            self._start_relay(ports)
+        else:
+            _run(["ip", "-n", self.switch, "link", "add", "br0", "type", "bridge"])
+            for port in ports:
+                _run(["ip", "-n", self.switch, "link", "set", port, "master", "br0"])
+            _run(["ip", "-n", self.switch, "link", "set", "br0", "up"])
+
+    def _start_relay(self, ports):
+        us = "%g" % (self.link.one_way_ms * 1000)
+        self.relay = subprocess.Popen(["ip", "netns", "exec", self.switch, self.delay_line, us] + ports,
+                                      stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        if self.relay.stdout.readline().strip() != "ready":
+            raise NodesError("delay_line did not start: %s" % self.relay.stderr.read().strip())
+
+    def relay_cpu_s(self):
+        """CPU seconds delay_line has used so far (0 without it): the emulated link's own cost."""
+        if self.relay is None:
+            return 0.0
+        try:
+            fields = open("/proc/%d/stat" % self.relay.pid).read().rsplit(")", 1)[1].split()
+        except OSError:
+            return 0.0
+        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")  # utime + stime
 
     def cpus(self, node):
         return cpus_of_node(node, self.ranks_per_node, self.machine_cpus)
@@ -164,6 +196,13 @@ class EmulatedNodes:
         raise NodesError("ping printed no round trip: %s" % out)
 
     def close(self):
+        if self.relay is not None and self.relay.poll() is None:
+            self.relay.terminate()
+            try:
+                self.relay.wait(timeout=5)
+            except subprocess.TimeoutExpired:
+                self.relay.kill()
+            self.relay = None
         for ns in reversed(self.made):
             _delete_namespace(ns)
         self.made = []

@@ -32,6 +32,10 @@ fi
 cmake --build "$build" --target dmlrun dmlc -j"$(nproc)" >>"$LOG/cmake.log" 2>&1 ||
   { echo "bench/nodes: build failed (see $LOG/cmake.log)" >&2; exit 1; }
 export DMLRUN=$build/runtime/launch/dmlrun
+# The link's delay where tc has no netem (emulated_nodes.py): a small C switch, built here.
+export DELAY_LINE=$LOG/delay_line
+cc -O2 -o "$DELAY_LINE" "$here/delay_line.c" 2>>"$LOG/cmake.log" ||
+  { echo "bench/nodes: cc delay_line.c failed (see $LOG/cmake.log)" >&2; exit 1; }
 
 # samples/mnist.dml through dmlc (the real pipeline), then one plan per size: N nodes (the master
 # and N-1 workers) of R ranks each, the sample's network (10.8.1.0/24, master 10.8.1.250).

@@ -1,15 +1,17 @@
 #!/usr/bin/python3
 """samples/mnist.dml on 2 emulated nodes (bench/nodes/emulated_nodes.py: a network namespace, host
-name and /dev/shm each, the link shaped as the bench shapes it), `dmlrun node` in each, 1 epoch:
+name and /dev/shm each, the link shaped as the bench shapes it: 10 Gbit/s and 0.1 ms each way, by
+netem or by tbf and delay_line), `dmlrun node` in each, 1 epoch:
 
   2x1   one rank per node: rank 0 logs Gloo's halving-doubling between the 2 nodes
   2x2   two ranks per node: the hierarchical exchange
 
-Each case checks both nodes exit 0, the accuracy (>= 0.80), the exchange rank 0 logged, and
---step-trace: one file per rank, one line per step of the epoch, and bench/nodes/step_trace.py's
-breakdown of them; and that no namespace is left behind.
+Each case checks the link's round trip (at least the 0.2 ms it adds), both nodes exit 0, the
+accuracy (>= 0.80), the exchange rank 0 logged, and --step-trace: one file per rank, one line per
+step of the epoch, and bench/nodes/step_trace.py's breakdown of them; and that no namespace or
+delay_line process is left behind.
 
-usage: emulated_nodes_test.py DMLC DMLRUN CASE     (root: it makes network namespaces)
+usage: emulated_nodes_test.py DMLC DMLRUN DELAY_LINE CASE     (root: it makes network namespaces)
 """
 import json
 import os
@@ -47,7 +49,7 @@ def plan_for(dmlc, work, ranks):
 
 
 def main():
-    dmlc, dmlrun, case = sys.argv[1], sys.argv[2], sys.argv[3]
+    dmlc, dmlrun, delay_line, case = sys.argv[1:5]
     ranks, exchange = CASES[case]
     if os.geteuid() != 0:
         print("skipped: needs root for network namespaces")
@@ -55,8 +57,14 @@ def main():
     with tempfile.TemporaryDirectory() as work:
         plan = plan_for(dmlc, work, ranks)
         metrics, trace = os.path.join(work, "metrics.jsonl"), os.path.join(work, "trace")
-        with emulated_nodes.EmulatedNodes(NODES, link=emulated_nodes.Link(10, 0.1), ranks_per_node=ranks) as nodes:
+        link = emulated_nodes.Link(10, 0.1)
+        with emulated_nodes.EmulatedNodes(NODES, link=link, ranks_per_node=ranks, delay_line=delay_line) as nodes:
             made = list(nodes.made)
+            relay = nodes.relay
+            rtt = nodes.ping(0, 1)
+            print("link: %s, delay by %s, ping %.3f ms" % (link.describe(), link.delay, rtt))
+            if link.delay not in ("netem", "delay_line") or rtt < 2 * link.one_way_ms:
+                fail("the link adds no 0.2 ms round trip (delay by %s, ping %.3f ms)" % (link.delay, rtt))
             procs = []
             for node in range(NODES):
                 argv = [dmlrun, "node", plan, "--node-rank", str(node), "--epochs", "1", "--threads", "1",
@@ -71,6 +79,8 @@ def main():
                 fail("node %d exited %d" % (node, p.returncode))
         if left:
             fail("namespaces left behind: %s" % sorted(left))
+        if relay is not None and relay.poll() is None:
+            fail("delay_line (pid %d) still runs" % relay.pid)
         if "gradient exchange: " + exchange not in logs[0]:
             fail("rank 0 did not log the gradient exchange '%s'" % exchange)
         final = [json.loads(l) for l in open(metrics) if l.strip()][-1]
