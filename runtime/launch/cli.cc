@@ -111,6 +111,7 @@ int RunCli(int argc, char** argv) {
   rank->add_option("--checkpoint-dir", rank_options.checkpoint_dir);
   rank->add_option("--output", rank_options.output_dir);
   rank->add_option("--step-trace", rank_options.step_trace_dir);
+  rank->add_option("--port", rank_options.port);
   rank->add_flag("--resume", rank_options.resume);
   rank->add_flag("--resume-if-present", rank_options.resume_if_present);
   rank->add_flag("--local", rank_options.local);

@@ -46,6 +46,7 @@ struct RankOptions {
   std::string checkpoint_dir;  // non-empty: replaces train.checkpoint.dir
   std::string output_dir;      // rank 0: the job's output directory (absolute)
   std::string step_trace_dir;  // non-empty: this rank writes rank-<R>.tsv there (absolute)
+  int port = 0;  // > 0: the rendezvous port instead of the plan's (local mode's free one)
   bool resume = false;             // --resume: the checkpoint must exist
   bool resume_if_present = false;  // a restart: continue from it if it exists
 };

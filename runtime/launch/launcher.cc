@@ -4,6 +4,7 @@
 
 #include <fmt/format.h>
 
+#include "runtime/dist/port.h"
 #include "runtime/dist/rendezvous.h"
 #include "runtime/launch/command_job.h"
 #include "runtime/launch/downloads.h"
@@ -20,7 +21,13 @@ int LaunchPlan(const LaunchOptions& options, std::ostream& err) {
     err << base::RenderAll(loaded.errors) << "\n";
     return kExitUsage;
   }
-  const plan::Plan& plan = *loaded.plan;
+  plan::Plan& plan = *loaded.plan;
+  // On loopback the plan's port (the stack's) is not needed: a free one lets
+  // several local runs, of one plan or many, share a machine without one's
+  // ranks joining another's store. Ranks get it on their command line.
+  if (options.local) {
+    if (const uint16_t port = dist::PickFreePort(); port != 0) plan.cluster.port = port;
+  }
   std::vector<plan::NodeInfo> nodes = plan::ExpandNodes(plan);
   if (!options.local) {
     if (options.node_rank < 0 || options.node_rank >= static_cast<int>(nodes.size())) {

@@ -131,6 +131,7 @@ RankEnd FindRank(const RankOptions& options, std::optional<RankPlace>* place) {
   if (!options.checkpoint_dir.empty()) found.spec.checkpoint.dir = options.checkpoint_dir;
   found.nodes = std::move(nodes);
   found.plan = std::move(*loaded.plan);
+  if (options.port > 0) found.plan.cluster.port = options.port;  // local mode's free port
   return {};
 }
 
@@ -293,6 +294,7 @@ std::vector<std::string> RankCommandLine(const std::string& executable,
   }
   if (!options.output_dir.empty()) argv.insert(argv.end(), {"--output", options.output_dir});
   if (!options.step_trace_dir.empty()) argv.insert(argv.end(), {"--step-trace", options.step_trace_dir});
+  if (options.port > 0) argv.insert(argv.end(), {"--port", std::to_string(options.port)});
   if (options.resume) argv.push_back("--resume");
   if (options.resume_if_present) argv.push_back("--resume-if-present");
   return argv;

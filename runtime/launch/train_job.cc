@@ -194,6 +194,7 @@ FillRankChild RankProcess(const JobContext& context, const RankLayout& layout, c
                                                                                       ChildSpec& child) {
     const RankSlot& slot = layout.slots[i];
     RankOptions rank = RankOptionsFor(context.options, slot, layout.threads, attempt);
+    if (context.options.local) rank.port = context.plan.cluster.port;
     if (slot.global_rank == 0) {
       rank.result_path = result_path;
       rank.output_dir = output_dir;
