@@ -11,7 +11,8 @@ double AllreduceSeconds(double bytes, const Nodes& nodes, int64_t node_count) {
   const int64_t ranks = nodes.ranks_per_node;
   if (node_count <= 1) return RingAllreduceSeconds(bytes, ranks, nodes.shared_memory);
   if (nodes.exchange == Exchange::kFlat) return RingAllreduceSeconds(bytes, node_count * ranks, nodes.link);
-  return RingAllreduceSeconds(bytes, ranks, nodes.shared_memory) + RingAllreduceSeconds(bytes, node_count, nodes.link);
+  return RingAllreduceSeconds(bytes, ranks, nodes.shared_memory) +
+         HalvingDoublingAllreduceSeconds(bytes, node_count, nodes.link);
 }
 
 }  // namespace
@@ -20,6 +21,14 @@ double RingAllreduceSeconds(double bytes, int64_t participants, const Channel& c
   if (participants <= 1) return 0;
   const auto p = static_cast<double>(participants);
   return 2 * (p - 1) / p * bytes / channel.bytes_per_s + 2 * (p - 1) * channel.latency_s;
+}
+
+double HalvingDoublingAllreduceSeconds(double bytes, int64_t participants, const Channel& channel) {
+  if (participants <= 1) return 0;
+  const auto p = static_cast<double>(participants);
+  int64_t rounds = 0;
+  while ((int64_t{1} << rounds) < participants) ++rounds;
+  return 2 * (p - 1) / p * bytes / channel.bytes_per_s + 2 * static_cast<double>(rounds) * channel.latency_s;
 }
 
 Estimate EstimateAt(const Workload& work, const Nodes& nodes, int64_t node_count) {

@@ -40,9 +40,16 @@ struct Channel {
 // all-gather, 2(p-1) steps each moving bytes/p, each paying the latency.
 double RingAllreduceSeconds(double bytes, int64_t participants, const Channel& channel);
 
+// Halving-doubling allreduce of `bytes` among `participants`: the same bytes
+// as the ring, 2(p-1)/p of them, in 2 ceil(log2 p) rounds each paying the
+// latency (Gloo's binary blocks, for p not a power of two, counted as the
+// next power's rounds).
+double HalvingDoublingAllreduceSeconds(double bytes, int64_t participants, const Channel& channel);
+
 // How gradients cross nodes. kFlat: one ring over every rank on the link,
-// paced by its slowest (cross-node) hop. kHierarchical: a ring inside each
-// node over shared memory, then one over the nodes - what dmlrun does.
+// paced by its slowest (cross-node) hop (c10d's process group).
+// kHierarchical: the ranks of each node through shared memory (modelled as a
+// ring), then halving-doubling over the nodes - what dmlrun does.
 enum class Exchange { kFlat, kHierarchical };
 
 // The job: its model's size and arithmetic, its data and schedule.

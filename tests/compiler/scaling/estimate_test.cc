@@ -52,6 +52,17 @@ TEST(ScalingRing, GrowsWithParticipantsAndBoundsTheBandwidthTermByTwice) {
   EXPECT_GT(RingAllreduceSeconds(1e6, 1000, {1e9, 0}), 1.99e-3);
 }
 
+TEST(ScalingHalvingDoubling, RingsBytesInLogarithmicRounds) {
+  const Channel link{1e9, 1e-3};
+  EXPECT_EQ(HalvingDoublingAllreduceSeconds(1e6, 1, link), 0);
+  // Two participants: the ring's exchange exactly.
+  EXPECT_DOUBLE_EQ(HalvingDoublingAllreduceSeconds(1e6, 2, link), RingAllreduceSeconds(1e6, 2, link));
+  // 4: 2 log2 4 = 4 latencies against the ring's 6; 17: Gloo's blocks, 2 x 5 = 10 against 32.
+  EXPECT_DOUBLE_EQ(HalvingDoublingAllreduceSeconds(1e6, 4, link), 1.5e-3 + 4e-3);
+  EXPECT_DOUBLE_EQ(HalvingDoublingAllreduceSeconds(1e6, 17, link), 2.0 * 16 / 17 * 1e-3 + 10e-3);
+  EXPECT_DOUBLE_EQ(HalvingDoublingAllreduceSeconds(1e6, 17, {1e9, 0}), RingAllreduceSeconds(1e6, 17, {1e9, 0}));
+}
+
 TEST(ScalingEstimate, StepsFollowTheRuntimesSharding) {
   // ceil(ceil(60000 / world) / 64): dmlrun prints 469 steps per epoch at world 2.
   EXPECT_EQ(EstimateAt(PaperMlp(), Cloud(), 1).steps_per_epoch, 938);
@@ -90,6 +101,11 @@ TEST(ScalingEstimate, HierarchicalExchangeCrossesTheLinkOncePerNode) {
   for (int64_t n = 2; n <= 16; ++n) {
     EXPECT_LT(EstimateAt(PaperMlp(), hierarchical, n).allreduce_s, EstimateAt(PaperMlp(), flat, n).allreduce_s) << n;
   }
+  // Between the nodes: halving-doubling over n participants, after the node's shared memory.
+  const double bytes = 4.0 * 79510;
+  EXPECT_DOUBLE_EQ(EstimateAt(PaperMlp(), hierarchical, 8).allreduce_s,
+                   RingAllreduceSeconds(bytes, 4, hierarchical.shared_memory) +
+                       HalvingDoublingAllreduceSeconds(bytes, 8, hierarchical.link));
 }
 
 TEST(ScalingEstimate, ComputeShrinksAndExchangeGrowsWithNodes) {
