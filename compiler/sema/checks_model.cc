@@ -1,15 +1,15 @@
 // The model against the dataset: one sample's shape in, the classes out, and
 // a cnn's image that its conv and pool layers must not shrink below 1x1
 // (each conv: kernel, stride 1, no padding; each pool: 2x2, stride 2, floor).
+#include <optional>
 #include <string>
 #include <vector>
 
 #include "compiler/sema/checks.h"
+#include "runtime/plan/cnn_geometry.h"
 
 namespace dml::sema {
 namespace {
-
-constexpr int64_t kPool = 2;  // each conv layer's max pooling: 2x2, stride 2
 
 std::vector<int64_t> Ints(const Value* list) {
   std::vector<int64_t> out;
@@ -109,40 +109,33 @@ void CheckClasses(const Value& model, const Value& dataset, diag::DiagnosticSink
                {note}, {"set `classes = " + std::to_string(classes->int_value) + "`"}});
 }
 
-// Follows the image through the conv and pool layers; reports the first
-// layer after which it is smaller than 1x1.
+// Follows the image through the conv and pool layers (plan::ComputeCnnGeometry);
+// reports the first layer after which it is smaller than 1x1.
 void CheckCnnGeometry(const Value& cnn, diag::DiagnosticSink& sink) {
   const std::vector<int64_t> input = Ints(cnn.Field("input"));
   const Value* channels = cnn.Field("channels");
   const Value* kernel = cnn.Field("kernel");
   if (input.size() != 3 || channels == nullptr || kernel == nullptr) return;
-  const int64_t k = kernel->int_value;
-  int64_t height = input[1];
-  int64_t width = input[2];
-  for (size_t i = 0; i < channels->items.size(); ++i) {
-    const std::string before = std::to_string(height) + "x" + std::to_string(width);
-    const std::string layer = "conv layer " + std::to_string(i + 1);
-    height -= k - 1;
-    width -= k - 1;
-    std::string what;
-    if (height < 1 || width < 1) {
-      what = layer + " gets a " + before + " image, smaller than its " + std::to_string(k) + "x" +
-             std::to_string(k) + " kernel";
-    } else if (height / kPool < 1 || width / kPool < 1) {
-      what = "the 2x2 pooling after " + layer + " gets a " + std::to_string(height) + "x" +
-             std::to_string(width) + " image (" + before + " before the conv), too small to pool";
-    } else {
-      height /= kPool;
-      width /= kPool;
-      continue;
-    }
-    sink.Report({diag::Kind::image_too_small, channels->items[i].range,
-                 what,
-                 {{At(cnn, "input"), "the input is " + ListText(input)}},
-                 {"each conv layer takes kernel-1 pixels off (no padding) and each pooling halves what is left: "
-                  "use fewer `channels` entries, a smaller `kernel`, or a larger input"}});
-    return;
-  }
+  plan::Model model;
+  model.input = input;
+  model.channels = Ints(channels);
+  model.kernel = kernel->int_value;
+  const std::optional<plan::CnnTooSmall> failure = plan::ComputeCnnGeometry(model).too_small;
+  if (!failure) return;
+  const int64_t k = model.kernel;
+  const std::string before = std::to_string(failure->height) + "x" + std::to_string(failure->width);
+  const std::string layer = "conv layer " + std::to_string(failure->layer + 1);
+  const std::string what =
+      failure->KernelTooLarge()
+          ? layer + " gets a " + before + " image, smaller than its " + std::to_string(k) + "x" + std::to_string(k) +
+                " kernel"
+          : "the 2x2 pooling after " + layer + " gets a " + std::to_string(failure->conv_height) + "x" +
+                std::to_string(failure->conv_width) + " image (" + before + " before the conv), too small to pool";
+  sink.Report({diag::Kind::image_too_small, channels->items[failure->layer].range,
+               what,
+               {{At(cnn, "input"), "the input is " + ListText(input)}},
+               {"each conv layer takes kernel-1 pixels off (no padding) and each pooling halves what is left: "
+                "use fewer `channels` entries, a smaller `kernel`, or a larger input"}});
 }
 
 }  // namespace

@@ -9,12 +9,12 @@
 #include <fmt/ranges.h>
 
 #include "runtime/plan/capabilities.h"
+#include "runtime/plan/cnn_geometry.h"
 
 namespace dml::model {
 namespace {
 
 constexpr size_t kImageDims = 3;  // {C, H, W}
-constexpr int64_t kPool = 2;      // 2x2 max pooling, stride 2, floor
 
 base::Error Fail(std::string field, std::string message) {
   return base::Error::InField(std::move(field), std::move(message));
@@ -39,25 +39,15 @@ std::optional<base::Error> CheckSpec(const plan::Model& spec) {
   return std::nullopt;
 }
 
-// Each stage's output shape; an error when an image shrinks to nothing.
-std::optional<base::Error> ComputeGeometry(const plan::Model& spec, CnnGeometry* geometry) {
-  int64_t c = spec.input[0], h = spec.input[1], w = spec.input[2];
-  for (size_t i = 0; i < spec.channels.size(); ++i) {
-    const int64_t conv_h = h - spec.kernel + 1, conv_w = w - spec.kernel + 1;
-    if (conv_h < kPool || conv_w < kPool) {
-      return Fail("train.model.input",
-                  fmt::format("an image of [{}] is too small for these layers: conv layer {} (kernel {}) gets "
-                              "{}x{} pixels and leaves {}x{}, but its 2x2 pooling needs at least 2x2",
-                              fmt::join(spec.input, ", "), i, spec.kernel, h, w, std::max<int64_t>(conv_h, 0),
-                              std::max<int64_t>(conv_w, 0)));
-    }
-    c = spec.channels[i];
-    h = conv_h / kPool;
-    w = conv_w / kPool;
-    geometry->stages.push_back({c, h, w});
-  }
-  geometry->fc_in = c * h * w;
-  return std::nullopt;
+// The error at the plan field when an image shrinks to nothing.
+std::optional<base::Error> CheckGeometry(const plan::Model& spec, const plan::CnnGeometry& geometry) {
+  if (!geometry.too_small) return std::nullopt;
+  const plan::CnnTooSmall& failure = *geometry.too_small;
+  return Fail("train.model.input",
+              fmt::format("an image of [{}] is too small for these layers: conv layer {} (kernel {}) gets "
+                          "{}x{} pixels and leaves {}x{}, but its 2x2 pooling needs at least 2x2",
+                          fmt::join(spec.input, ", "), failure.layer, spec.kernel, failure.height, failure.width,
+                          std::max<int64_t>(failure.conv_height, 0), std::max<int64_t>(failure.conv_width, 0)));
 }
 
 }  // namespace
@@ -72,12 +62,12 @@ CnnResult Cnn::Create(const plan::Model& spec) {
     return {nullptr, Fail("train.model.activation", fmt::format("unknown activation '{}' (known: {})",
                                                                 spec.activation, plan::ListOf(plan::kActivations)))};
   }
-  CnnGeometry geometry;
-  if (auto error = ComputeGeometry(spec, &geometry)) return {nullptr, error};
+  plan::CnnGeometry geometry = plan::ComputeCnnGeometry(spec);
+  if (auto error = CheckGeometry(spec, geometry)) return {nullptr, error};
   return {std::unique_ptr<Cnn>(new Cnn(spec, *activation, std::move(geometry))), std::nullopt};
 }
 
-Cnn::Cnn(const plan::Model& spec, Activation activation, CnnGeometry geometry)
+Cnn::Cnn(const plan::Model& spec, Activation activation, plan::CnnGeometry geometry)
     : Model(spec.input, spec.classes),
       channels_(spec.channels),
       kernel_(spec.kernel),
@@ -124,7 +114,7 @@ torch::Tensor Cnn::Forward(const torch::Tensor& x) {
               fmt::format("{}", fmt::join(input_shape(), ", ")), "]");
   torch::Tensor h = x.reshape(shape);
   for (torch::nn::Conv2d& conv : convs_) {
-    h = torch::max_pool2d(Apply(activation_, conv->forward(h)), kPool, kPool);
+    h = torch::max_pool2d(Apply(activation_, conv->forward(h)), plan::kCnnPool, plan::kCnnPool);
   }
   return fc_->forward(h.flatten(1));
 }

@@ -19,6 +19,7 @@
 #include "runtime/base/error.h"
 #include "runtime/model/activation.h"
 #include "runtime/model/model.h"
+#include "runtime/plan/cnn_geometry.h"
 #include "runtime/plan/plan.h"
 
 namespace dml::model {
@@ -29,13 +30,6 @@ struct CnnResult {
   std::unique_ptr<Cnn> cnn;
   // Set iff !cnn: at its plan field ("train.model.input: ...").
   std::optional<base::Error> error;
-};
-
-// One sample's {C, H, W} after each conv+pool stage of `spec`, or an error at
-// the plan field when an image would shrink to nothing.
-struct CnnGeometry {
-  std::vector<std::vector<int64_t>> stages;  // stages[i]: after conv i and its pooling
-  int64_t fc_in = 0;                          // C*H*W of the last stage
 };
 
 class Cnn : public Model {
@@ -55,15 +49,16 @@ class Cnn : public Model {
   const std::vector<int64_t>& channels() const { return channels_; }
   int64_t kernel() const { return kernel_; }
   Activation activation() const { return activation_; }
-  const CnnGeometry& geometry() const { return geometry_; }
+  // Each layer's sizes (never too small: Create refuses that).
+  const plan::CnnGeometry& geometry() const { return geometry_; }
 
  private:
-  Cnn(const plan::Model& spec, Activation activation, CnnGeometry geometry);
+  Cnn(const plan::Model& spec, Activation activation, plan::CnnGeometry geometry);
 
   std::vector<int64_t> channels_;
   int64_t kernel_;
   Activation activation_;
-  CnnGeometry geometry_;
+  plan::CnnGeometry geometry_;
   std::vector<torch::nn::Conv2d> convs_;
   torch::nn::Linear fc_{nullptr};
 };

@@ -7,11 +7,11 @@
 
 #include <fmt/format.h>
 
+#include "runtime/plan/cnn_geometry.h"
+
 namespace dml::model {
 namespace {
 
-// The pooling after each conv layer (the design's cnn geometry).
-constexpr int64_t kPool = 2;
 constexpr const char* kModelSpace = "__torch__.dml.";
 
 base::Error Problem(std::string message) { return base::Error("cannot export the trained model: " + message); }
@@ -114,18 +114,17 @@ torch::jit::Module BuildMlp(const ExportInput& input, const std::string& activat
 base::Result<Shapes> CnnShapes(const plan::Model& spec) {
   if (spec.input.size() != 3) return Problem("a cnn's input must be [channels, height, width]");
   if (spec.kernel < 1) return Problem("a cnn's kernel must be at least 1");
-  int64_t channels = spec.input[0], height = spec.input[1], width = spec.input[2];
+  const plan::CnnGeometry geometry = plan::ComputeCnnGeometry(spec);
+  if (geometry.too_small) {
+    return Problem(fmt::format("conv layer {} shrinks the image below 1x1", geometry.too_small->layer));
+  }
   const int64_t k = spec.kernel;
   Shapes shapes;
-  for (size_t i = 0; i < spec.channels.size(); ++i) {
-    shapes.push_back({spec.channels[i], channels, k, k});
-    shapes.push_back({spec.channels[i]});
-    channels = spec.channels[i];
-    height = (height - k + 1) / kPool;
-    width = (width - k + 1) / kPool;
-    if (height < 1 || width < 1) return Problem(fmt::format("conv layer {} shrinks the image below 1x1", i));
+  for (const plan::CnnLayerGeometry& layer : geometry.layers) {
+    shapes.push_back({layer.out.channels, layer.in.channels, k, k});
+    shapes.push_back({layer.out.channels});
   }
-  shapes.push_back({spec.classes, channels * height * width});
+  shapes.push_back({spec.classes, geometry.fc_in});
   shapes.push_back({spec.classes});
   return shapes;
 }
@@ -143,7 +142,7 @@ torch::jit::Module BuildCnn(const ExportInput& input, const std::string& activat
     top.register_module(name, Layer(cu, "Conv2d", params[2 * i], params[2 * i + 1],
                                     "torch.conv2d(x, self.weight, self.bias)"));
     forward << fmt::format("    x = torch.max_pool2d({}(self.{}.forward(x)), [{}, {}], [{}, {}])\n", activation,
-                           name, kPool, kPool, kPool, kPool);
+                           name, plan::kCnnPool, plan::kCnnPool, plan::kCnnPool, plan::kCnnPool);
   }
   const size_t fc = 2 * spec.channels.size();
   top.register_module("fc", Layer(cu, "Linear", params[fc], params[fc + 1], kLinearBody));

@@ -5,6 +5,7 @@
 #include <cstring>
 
 #include "runtime/collective/vector_clones.h"
+#include "runtime/plan/cnn_geometry.h"
 
 namespace dml::train::kernels {
 
@@ -12,8 +13,10 @@ namespace {
 
 #define DML_INLINE_EARLY inline __attribute__((always_inline))
 
-// The pooling window is 2x2 with stride 2 (the cnn geometry of plan::Model).
-constexpr int64_t kPool = 2;
+// The pooling window of the cnn geometry of plan::Model; the fused kernels
+// below spell out its two rows and two columns.
+constexpr int64_t kPool = plan::kCnnPool;
+static_assert(kPool == 2, "the pooling kernels unroll a 2x2 window");
 
 DML_INLINE_EARLY float Activate(float v, Act act) {
   switch (act) {

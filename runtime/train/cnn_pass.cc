@@ -7,6 +7,7 @@
 
 #include "runtime/train/lanes.h"
 #include "runtime/plan/capabilities.h"
+#include "runtime/plan/cnn_geometry.h"
 #include "runtime/train/cnn_kernels.h"
 
 namespace dml::train {
@@ -16,7 +17,6 @@ namespace {
 // Forward alone (evaluation) runs in chunks of this many rows: the im2col of
 // a whole test set would take gigabytes.
 constexpr int64_t kForwardChunkRows = 256;
-constexpr int64_t kPool = 2;  // 2x2 max pooling, stride 2
 
 std::optional<kernels::Act> ActivationByName(const std::string& name) {
   if (name == "relu") return kernels::Act::kRelu;
@@ -70,35 +70,35 @@ CnnPassResult CnnPass::Create(const plan::Model& spec, float* params, float* gra
   pass->kernel_ = spec.kernel;
   pass->classes_ = spec.classes;
   pass->sample_size_ = spec.input[0] * spec.input[1] * spec.input[2];
-  int64_t c = spec.input[0], h = spec.input[1], w = spec.input[2];
+  const plan::CnnGeometry geometry = plan::ComputeCnnGeometry(spec);
   int64_t offset = 0;
   for (size_t i = 0; i < spec.channels.size(); ++i) {
     const std::string field = "train.model.channels[" + std::to_string(i) + "]";
     if (spec.channels[i] < 1) return Refuse(field, "a conv layer needs at least one channel");
-    Conv conv;
-    conv.in_c = c;
-    conv.out_c = spec.channels[i];
-    conv.in_h = h;
-    conv.in_w = w;
-    conv.conv_h = h - spec.kernel + 1;
-    conv.conv_w = w - spec.kernel + 1;
-    conv.pool_h = conv.conv_h / kPool;
-    conv.pool_w = conv.conv_w / kPool;
-    if (conv.pool_h < 1 || conv.pool_w < 1) {
-      return Refuse(field, "conv layer " + std::to_string(i) + " gets a " + std::to_string(h) + "x" +
-                               std::to_string(w) + " image: too small for a " + std::to_string(spec.kernel) +
-                               "x" + std::to_string(spec.kernel) + " kernel and 2x2 pooling");
+    if (geometry.too_small && geometry.too_small->layer == i) {
+      const plan::CnnTooSmall& failure = *geometry.too_small;
+      return Refuse(field, "conv layer " + std::to_string(i) + " gets a " + std::to_string(failure.height) + "x" +
+                               std::to_string(failure.width) + " image: too small for a " +
+                               std::to_string(spec.kernel) + "x" + std::to_string(spec.kernel) +
+                               " kernel and 2x2 pooling");
     }
-    conv.patch = c * spec.kernel * spec.kernel;
+    const plan::CnnLayerGeometry& layer = geometry.layers[i];
+    Conv conv;
+    conv.in_c = layer.in.channels;
+    conv.out_c = layer.out.channels;
+    conv.in_h = layer.in.height;
+    conv.in_w = layer.in.width;
+    conv.conv_h = layer.conv_height;
+    conv.conv_w = layer.conv_width;
+    conv.pool_h = layer.out.height;
+    conv.pool_w = layer.out.width;
+    conv.patch = conv.in_c * spec.kernel * spec.kernel;
     conv.weight_offset = offset;
     conv.bias_offset = offset + conv.out_c * conv.patch;
     offset = conv.bias_offset + conv.out_c;
     pass->convs_.push_back(conv);
-    c = conv.out_c;
-    h = conv.pool_h;
-    w = conv.pool_w;
   }
-  pass->features_ = c * h * w;
+  pass->features_ = geometry.fc_in;
   pass->fc_weight_offset_ = offset;
   pass->fc_bias_offset_ = offset + spec.classes * pass->features_;
   pass->num_params_ = pass->fc_bias_offset_ + spec.classes;
@@ -240,22 +240,13 @@ double CnnPass::PassLane(Lane& lane, const float* x, const int64_t* labels, int6
 
 double CnnPass::ForwardBackward(const float* x, const int64_t* labels, int64_t rows, float grad_multiplier,
                                 float* grads_out) {
-  float* const target = grads_out != nullptr ? grads_out : grads_;
-  // Every row's loss carries weight 1/rows in the mean, whichever lane computes it.
-  const float grad_scale = grad_multiplier / static_cast<float>(rows);
-  const int lanes = LanesFor(rows);
-  last_lanes_ = lanes;
-  if (static_cast<int>(lanes_.size()) < lanes) lanes_.resize(lanes);  // before any thread touches them
-  if (lanes == 1) {
-    return PassLane(lanes_[0], x, labels, rows, grad_scale, target, profile_) / static_cast<double>(rows);
-  }
-
-  const double loss_sum =
-      RunLanes(lanes_, lanes, rows, target, num_params_, lane_losses_,
-               [&](Lane& lane, int64_t first, int64_t n, float* grads) {
-                 return PassLane(lane, x + first * sample_size_, labels + first, n, grad_scale, grads, nullptr);
-               });
-  return loss_sum / static_cast<double>(rows);
+  last_lanes_ = LanesFor(rows);
+  return MeanLossInLanes(lanes_, last_lanes_, x, sample_size_, labels, rows, grad_multiplier,
+                         grads_out != nullptr ? grads_out : grads_, num_params_, lane_losses_,
+                         [&](Lane& lane, const float* x_part, const int64_t* labels_part, int64_t n, float grad_scale,
+                             float* grads, bool alone) {
+                           return PassLane(lane, x_part, labels_part, n, grad_scale, grads, alone ? profile_ : nullptr);
+                         });
 }
 
 }  // namespace dml::train

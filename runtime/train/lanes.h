@@ -39,4 +39,27 @@ double RunLanes(std::vector<Lane>& lanes, int count, int64_t rows, float* target
   return loss_sum;
 }
 
+// What every hand-written pass's ForwardBackward shares around RunLanes:
+// `rows` samples of `x` (sample_size floats each) with their `labels`, in
+// `count` lanes (grown to that many before any thread touches them). Each
+// row's loss carries weight 1/rows in the mean, whichever lane computes it,
+// so every lane gets grad_scale = grad_multiplier / rows. One lane runs on
+// this thread, without a fork/join. Calls
+//   pass(lane, x_part, labels_part, part_rows, grad_scale, grads, alone)
+// which returns its rows' loss sum; `alone` is true on the one-lane path
+// (the only one a pass profiles). Returns the mean loss.
+template <typename Lane, typename PassFn>
+double MeanLossInLanes(std::vector<Lane>& lanes, int count, const float* x, int64_t sample_size,
+                       const int64_t* labels, int64_t rows, float grad_multiplier, float* target, int64_t num_params,
+                       std::vector<double>& losses, PassFn&& pass) {
+  const float grad_scale = grad_multiplier / static_cast<float>(rows);
+  if (static_cast<int>(lanes.size()) < count) lanes.resize(count);
+  if (count == 1) return pass(lanes[0], x, labels, rows, grad_scale, target, true) / static_cast<double>(rows);
+  const double loss_sum =
+      RunLanes(lanes, count, rows, target, num_params, losses, [&](Lane& lane, int64_t first, int64_t n, float* grads) {
+        return pass(lane, x + first * sample_size, labels + first, n, grad_scale, grads, false);
+      });
+  return loss_sum / static_cast<double>(rows);
+}
+
 }  // namespace dml::train

@@ -95,21 +95,13 @@ double MlpPass::PassLane(Lane& lane, const float* x, const int64_t* labels, int6
 
 double MlpPass::ForwardBackward(const float* x, const int64_t* labels, int64_t rows, float grad_multiplier,
                                 float* grads_out) {
-  float* const target = grads_out != nullptr ? grads_out : grads_;
-  // Every row's loss carries weight 1/rows in the mean, whichever lane computes it.
-  const float grad_scale = grad_multiplier / static_cast<float>(rows);
-  const int lanes = LanesFor(rows);
-  last_lanes_ = lanes;
-  if (static_cast<int>(lanes_.size()) < lanes) lanes_.resize(lanes);  // before any thread touches them
-  if (lanes == 1) return PassLane(lanes_[0], x, labels, rows, grad_scale, target) / static_cast<double>(rows);
-
-  const int64_t features = layers_.front().in;
-  const double loss_sum =
-      RunLanes(lanes_, lanes, rows, target, num_params_, lane_losses_,
-               [&](Lane& lane, int64_t first, int64_t n, float* grads) {
-                 return PassLane(lane, x + first * features, labels + first, n, grad_scale, grads);
-               });
-  return loss_sum / static_cast<double>(rows);
+  last_lanes_ = LanesFor(rows);
+  return MeanLossInLanes(lanes_, last_lanes_, x, layers_.front().in, labels, rows, grad_multiplier,
+                         grads_out != nullptr ? grads_out : grads_, num_params_, lane_losses_,
+                         [&](Lane& lane, const float* x_part, const int64_t* labels_part, int64_t n, float grad_scale,
+                             float* grads, bool /*alone*/) {
+                           return PassLane(lane, x_part, labels_part, n, grad_scale, grads);
+                         });
 }
 
 }  // namespace dml::train

@@ -145,5 +145,16 @@ TEST(ModelExport, FailBufferDoesNotFitTheSpec) {
             "holds 100");
 }
 
+TEST(ModelExport, FailImageShrinksBelowOnePixel) {
+  plan::Model spec = CnnSpec();
+  spec.input = {1, 8, 8};  // 8 -conv-> 6 -pool-> 3 -conv-> 1: nothing to pool
+  ExportInput input;
+  input.spec = &spec;
+  input.flat_params = torch::zeros({100});
+  base::Result<torch::jit::Module> exported = ExportModel(input);
+  ASSERT_FALSE(exported.ok());
+  EXPECT_EQ(base::Render(exported.error()), "cannot export the trained model: conv layer 1 shrinks the image below 1x1");
+}
+
 }  // namespace
 }  // namespace dml::model

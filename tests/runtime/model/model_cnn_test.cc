@@ -36,9 +36,9 @@ std::unique_ptr<Cnn> Make(const plan::Model& spec) {
 TEST(ModelCnn, StdlibGeometryAndParameterOrder) {
   auto cnn = Make(Spec());
   // 28 -conv-> 26 -pool-> 13 -conv-> 11 -pool-> 5; fc 32*5*5 = 800 -> 10.
-  ASSERT_EQ(cnn->geometry().stages.size(), 2u);
-  EXPECT_EQ(cnn->geometry().stages[0], (std::vector<int64_t>{16, 13, 13}));
-  EXPECT_EQ(cnn->geometry().stages[1], (std::vector<int64_t>{32, 5, 5}));
+  ASSERT_EQ(cnn->geometry().layers.size(), 2u);
+  EXPECT_EQ(cnn->geometry().layers[0].out, (plan::CnnImage{16, 13, 13}));
+  EXPECT_EQ(cnn->geometry().layers[1].out, (plan::CnnImage{32, 5, 5}));
   EXPECT_EQ(cnn->geometry().fc_in, 800);
   EXPECT_EQ(cnn->num_parameters(), 12810);
   EXPECT_EQ(cnn->kind(), "cnn");

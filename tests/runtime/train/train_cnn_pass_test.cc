@@ -222,6 +222,19 @@ TEST_F(CnnPass, RefusesImagesThatShrinkBelowOnePixel) {
             "train.model.channels[2]: conv layer 2 gets a 1x1 image: too small for a 3x3 kernel and 2x2 pooling");
 }
 
+// Layer by layer: the first layer with a bad channel count or too small an image is named.
+TEST_F(CnnPass, RefusesTheFirstBadLayer) {
+  float buffer[1];
+  // 1x8x8 -conv3-> 6x6 -> 3x3 -conv3-> 1x1: layer 1 cannot pool.
+  CnnPassResult zero_first = train::CnnPass::Create(Spec({1, 8, 8}, {4, 0, 4}, 3, 10), buffer, buffer);
+  ASSERT_TRUE(zero_first.error);
+  EXPECT_EQ(zero_first.error->Render(), "train.model.channels[1]: a conv layer needs at least one channel");
+  CnnPassResult small_first = train::CnnPass::Create(Spec({1, 8, 8}, {4, 4, 0}, 3, 10), buffer, buffer);
+  ASSERT_TRUE(small_first.error);
+  EXPECT_EQ(small_first.error->Render(),
+            "train.model.channels[1]: conv layer 1 gets a 3x3 image: too small for a 3x3 kernel and 2x2 pooling");
+}
+
 TEST_F(CnnPass, RefusesOtherKinds) {
   float buffer[1];
   plan::Model spec = Spec({1, 28, 28}, {16}, 3, 10);
