@@ -28,7 +28,8 @@ double HalvingDoublingAllreduceSeconds(double bytes, int64_t participants, const
   const auto p = static_cast<double>(participants);
   int64_t rounds = 0;
   while ((int64_t{1} << rounds) < participants) ++rounds;
-  return 2 * (p - 1) / p * bytes / channel.bytes_per_s + 2 * static_cast<double>(rounds) * channel.latency_s;
+  return 2 * (p - 1) / p * bytes / channel.bytes_per_s +
+         2 * static_cast<double>(rounds) * (2 * channel.latency_s + kGlooRoundSeconds);
 }
 
 Estimate EstimateAt(const Workload& work, const Nodes& nodes, int64_t node_count) {

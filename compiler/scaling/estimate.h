@@ -40,10 +40,18 @@ struct Channel {
 // all-gather, 2(p-1) steps each moving bytes/p, each paying the latency.
 double RingAllreduceSeconds(double bytes, int64_t participants, const Channel& channel);
 
+// One round of Gloo's halving-doubling, beyond the wire: the synchronous
+// pair's send and receive and the wake-ups around them. Fitted to bench/nodes'
+// 2 x 1 runs (docs/scaling.md): with it and each link's measured round trip,
+// the unshaped and the shaped link's exchange both come out as measured.
+inline constexpr double kGlooRoundSeconds = 10e-6;
+
 // Halving-doubling allreduce of `bytes` among `participants`: the same bytes
-// as the ring, 2(p-1)/p of them, in 2 ceil(log2 p) rounds each paying the
-// latency (Gloo's binary blocks, for p not a power of two, counted as the
-// next power's rounds).
+// as the ring, 2(p-1)/p of them, in 2 ceil(log2 p) rounds (Gloo's binary
+// blocks, for p not a power of two, counted as the next power's rounds). A
+// round is a round trip, 2 latencies: the data one way, then Gloo's
+// notification that the peer's buffer is free again, back; plus
+// kGlooRoundSeconds.
 double HalvingDoublingAllreduceSeconds(double bytes, int64_t participants, const Channel& channel);
 
 // How gradients cross nodes. kFlat: one ring over every rank on the link,
