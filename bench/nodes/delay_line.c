@@ -10,9 +10,10 @@
  * when unknown or broadcast): one FIFO, since every frame waits the same time. A wait sleeps
  * until the deadline less the wake-up lateness seen so far (a moving average, ~20 us on a VM)
  * and then sends what is due by then, so a frame's delay is DELAY_US on average, within about
- * that lateness, and the switch never spins: its CPU time is the frames' copying alone. It runs at a real-time priority (SCHED_FIFO), as a NIC
- * and a switch do not wait for a host's CPUs: a timer that fires while every core trains still
- * sends the frame then. Exits on SIGTERM/SIGINT, printing the frames, bytes and largest queue.
+ * that lateness, and the switch never spins: its CPU time is the frames' copying alone. It runs
+ * at a real-time priority (SCHED_FIFO), as a NIC and a switch do not wait for a host's CPUs: a
+ * timer that fires while every core trains still sends the frame then. Exits on SIGTERM/SIGINT,
+ * printing the frames, bytes and largest queue.
  */
 #define _GNU_SOURCE
 #include <arpa/inet.h>
