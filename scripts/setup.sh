@@ -19,9 +19,10 @@ packages=(
 # util-linux, openssl, curl for the nodes' signals), and python3-pip, which
 # the boot scripts install (localstack's nodes install only what the host has),
 # and what scripts/package.sh needs to build the Debian packages (dpkg-shlibdeps, file);
-# debootstrap makes the fresh Debian roots localstack's image tests boot (`localstack root`).
+# debootstrap makes the fresh Debian roots localstack's image tests boot (`localstack root`);
+# iputils-ping measures the emulated nodes' round trip (E2E.EmulatedNodes, bench/nodes).
 test_packages=(libgtest-dev python3 python3-venv python3-heat python3-configobj python3-torch shellcheck clang libclang-rt-14-dev
-  iproute2 nftables util-linux mount openssl curl python3-pip dpkg-dev file debootstrap)
+  iproute2 nftables util-linux mount openssl curl python3-pip dpkg-dev file debootstrap iputils-ping)
 
 want=("${packages[@]}")
 if [[ "${1:-}" == "--with-tests" ]]; then want+=("${test_packages[@]}"); fi
