@@ -169,11 +169,17 @@ def bad_requirement(dmlc, work):
              "the data has the failed step and pip's error: " + data[-600:], stack)
 
 
+KILLED_WORKER_EPOCHS = 200  # ~50 s of training: the crash lands in it, however fast a step gets
+
+
 def killed_worker(dmlc, work, procs=1):
     edits, args = ls.deb_runtime(dmlc, work)
     if procs != 1:  # the hierarchical exchange: the worker's ranks are 2 and 3
         edits += [(r'(%s \{[^}]*procs = )1' % group, r'\g<1>%d' % procs) for group in ('master', 'workers')]
     dead = r'rank 1\b' if procs == 1 else r'rank [%d-%d]\b' % (procs, 2 * procs - 1)
+    # Long enough that the crash, 3 s after the rank joined, always comes mid-training: the sample's
+    # 10 epochs take about 3 s across two nodes now.
+    edits.append((r'epochs = 10\b', 'epochs = %d' % KILLED_WORKER_EPOCHS))
     template = ls.compile_dml(dmlc, MNIST, work, edits)
     # The worker crashes once its rank has joined: every process of the node
     # killed, so the node itself never reports (as a VM that dies).
