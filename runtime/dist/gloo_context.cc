@@ -1,5 +1,7 @@
 #include "runtime/dist/gloo_context.h"
 
+#include <csignal>
+
 #include <gloo/rendezvous/context.h>
 #include <gloo/transport/tcp/device.h>
 #include <torch/csrc/distributed/c10d/ProcessGroupGloo.hpp>
@@ -8,6 +10,7 @@ namespace dml::dist {
 
 std::shared_ptr<gloo::Context> ConnectGlooContext(const c10::intrusive_ptr<c10d::Store>& store,
                                                   const GlooContextOptions& options) {
+  std::signal(SIGPIPE, SIG_IGN);  // see the header: a dead peer's EPIPE must be an error, not a death
   gloo::transport::tcp::attr attr;
   if (!options.interface.empty()) {
     attr.iface = options.interface;

@@ -33,6 +33,11 @@ struct GlooContextOptions {
 // caller prefixed it) and makes every pair synchronous. Collective among the
 // participants. Throws std::exception (Gloo's or c10d's) when a peer never
 // comes or the interface cannot be used.
+//
+// Also sets SIGPIPE to be ignored, process-wide: a synchronous pair writes
+// with plain send(), and to a peer that died that raises SIGPIPE, whose
+// default action kills the process before Gloo can throw EPIPE (and before
+// the failure detector can name the dead rank).
 std::shared_ptr<gloo::Context> ConnectGlooContext(const c10::intrusive_ptr<c10d::Store>& store,
                                                   const GlooContextOptions& options);
 

@@ -182,6 +182,42 @@ TEST(CollectiveHierarchy, AMissingRankStopsEveryNodeWithin10Seconds) {
   EXPECT_NE(errors[1].find("rank 1 (node 0 of 2)"), std::string::npos) << errors[1];
 }
 
+// A node that dies mid-job closes its connections: the other node's next
+// exchange fails with an error (EPIPE or a reset), and this process lives on
+// (a synchronous pair's write to a closed socket would otherwise raise
+// SIGPIPE and kill it). 16 MiB so that the writes outlast the peer's reset.
+TEST(CollectiveHierarchy, AClosedPeerIsAnErrorNotABrokenPipe) {
+  constexpr int64_t kCount = int64_t{1} << 22;
+  std::mutex mutex;
+  std::map<int, std::string> errors;
+  testing::RunNodes({0, 1}, [&](int rank, Communicator& comm, int64_t key) {
+    auto hierarchy = HierarchicalAllreduce::Create(comm, kCount, {kTimeout, key});
+    ASSERT_TRUE(hierarchy);
+    std::vector<float> data(static_cast<size_t>(kCount), 1.0f);
+    hierarchy->SumInPlace(data.data());  // both alive: fine
+    comm.Barrier();
+    if (rank == 1) {
+      hierarchy.reset();  // node 1 "dies": its sockets close
+      comm.Barrier();
+      return;
+    }
+    comm.Barrier();
+    std::string error = "no error";
+    for (int attempt = 0; attempt < 3 && error == "no error"; ++attempt) {
+      try {
+        hierarchy->SumInPlace(data.data());
+      } catch (const std::exception& e) {
+        error = e.what();
+      }
+    }
+    std::lock_guard<std::mutex> lock(mutex);
+    errors[rank] = error;
+  });
+  ASSERT_EQ(errors.size(), 1u);
+  EXPECT_NE(errors[0].find("the exchange between the nodes' leaders (ranks 0, 1) failed"), std::string::npos)
+      << errors[0];
+}
+
 // TrainStep picks the hierarchy on fake nodes (several ranks per node, or
 // one) and trains like the flat process group (within float rounding),
 // identically on every rank.
