@@ -14,7 +14,8 @@ import sys
 import time
 
 HERE = os.path.dirname(os.path.abspath(__file__))
-sys.path.append(os.path.join(HERE, "..", "runtime"))  # quiet.py (after this folder: its report.py is not ours)
+sys.path.append(os.path.join(HERE, "..", "runtime"))  # quiet.py, outputs.py (after this folder: its report.py is not ours)
+from outputs import dml_final, peer_final  # noqa: E402
 from quiet import busy_s, clean, wait_idle  # noqa: E402
 
 import emulated_nodes  # noqa: E402
@@ -53,8 +54,7 @@ def peer_cmd(nodes, ranks, node, master):
 
 
 def parse_dml(metrics):
-    records = [json.loads(l) for l in open(metrics) if l.strip()] if os.path.exists(metrics) else []
-    final = next((r for r in reversed(records) if r.get("event") == "final"), None)
+    final = dml_final(metrics)
     if final is None:
         return None
     return {"samples_per_s": final["samples_per_second"], "train_s": final["train_seconds"],
@@ -62,10 +62,9 @@ def parse_dml(metrics):
 
 
 def parse_peer(out):
-    lines = [l for l in out.splitlines() if l.startswith("{")]
-    if not lines:
+    d = peer_final(out)
+    if d is None:
         return None
-    d = json.loads(lines[-1])
     return {"samples_per_s": d["samples_per_s"], "train_s": d["train_s"], "test_acc": d["test_acc"],
             "final_loss": d["final_loss"]}
 

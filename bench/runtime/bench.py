@@ -13,6 +13,7 @@ contaminated and retried. Medians use clean runs when there are any.
 """
 import json, os, platform, re, statistics, subprocess, sys, time
 
+from outputs import dml_final, peer_final  # bench/runtime/outputs.py
 from quiet import busy_s, clean, wait_idle  # bench/runtime/quiet.py
 
 HERE = os.path.dirname(os.path.abspath(__file__))
@@ -39,8 +40,7 @@ def peer_cmd(world, threads):
 
 
 def parse_dml(out, metrics):
-    records = [json.loads(l) for l in open(metrics) if l.strip()] if os.path.exists(metrics) else []
-    final = next((r for r in reversed(records) if r.get("event") == "final"), None)
+    final = dml_final(metrics)
     if final is None:
         return None
     blas = re.search(r"BLAS: (.*)", out)
@@ -54,10 +54,9 @@ def parse_dml(out, metrics):
 
 
 def parse_peer(out):
-    lines = [l for l in out.splitlines() if l.startswith("{")]
-    if not lines:
+    d = peer_final(out)
+    if d is None:
         return None
-    d = json.loads(lines[-1])
     return {"samples_per_s": d["samples_per_s"], "train_s": d["train_s"], "test_acc": d["test_acc"],
             "final_loss": d["final_loss"], "first_step_unix_s": d.get("first_step_unix_s"),
             "rank0_rss_mb": d["peak_rss_mb"][0], "threads": d["threads"], "blas": d.get("blas", "?"),
