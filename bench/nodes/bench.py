@@ -28,6 +28,9 @@ EPOCHS, REPS, SEED = os.environ.get("EPOCHS", "10"), int(os.environ.get("REPS", 
 RETRIES = int(os.environ.get("RETRIES", "2"))
 IDLE_WAIT_S = int(os.environ.get("IDLE_WAIT_S", "300"))
 SIDES = os.environ.get("SIDES", "dml,peer").split(",")
+# Table I also runs dmlrun with the job's batch made global (`global_batch = 64`: 64 samples a step
+# split over the ranks, so every size trains as 1 node does), beside the paper's 64 per rank.
+TABLE_SIDES = os.environ.get("TABLE_SIDES", "dml,dml-global,peer").split(",")
 PARTS = os.environ.get("PARTS", "cross,table").split(",")
 TABLE_SIZES = [int(n) for n in os.environ.get("TABLE_SIZES", "1,2,5,17").split(",")]
 RUN_TIMEOUT_S = int(os.environ.get("RUN_TIMEOUT_S", "1800"))
@@ -36,12 +39,17 @@ DELAY_LINE = os.environ.get("DELAY_LINE")  # delay_line.c's binary: the link's d
 PEER_PORT = 29400
 
 
-def plan_path(nodes, ranks):
-    return os.path.join(PLAN_DIR, "mnist_n%d_r%d.plan.yaml" % (nodes, ranks))
+def plan_path(nodes, ranks, side="dml"):
+    suffix = "_global" if side == "dml-global" else ""
+    return os.path.join(PLAN_DIR, "mnist_n%d_r%d%s.plan.yaml" % (nodes, ranks, suffix))
 
 
-def dml_cmd(nodes, ranks, node, metrics, trace_dir):
-    cmd = [DMLRUN, "node", plan_path(nodes, ranks), "--node-rank", str(node), "--epochs", EPOCHS,
+def is_dml(side):
+    return side.startswith("dml")
+
+
+def dml_cmd(side, nodes, ranks, node, metrics, trace_dir):
+    cmd = [DMLRUN, "node", plan_path(nodes, ranks, side), "--node-rank", str(node), "--epochs", EPOCHS,
            "--threads", "1", "--step-trace", trace_dir]
     return cmd + (["--metrics", metrics] if node == 0 else [])
 
@@ -78,7 +86,7 @@ def run(part, side, nodes, ranks, cluster, ping_ms=None):
     b0, t0, relay0 = busy_s(), time.perf_counter(), cluster.relay_cpu_s()
     procs = []
     for node in range(nodes):
-        argv = (dml_cmd(nodes, ranks, node, metrics, trace_dir) if side == "dml"
+        argv = (dml_cmd(side, nodes, ranks, node, metrics, trace_dir) if is_dml(side)
                 else peer_cmd(nodes, ranks, node, cluster.addresses[0]))
         out = open("%s/%s.node%d.log" % (LOG, tag, node), "w")
         env = dict(os.environ, GLOO_SOCKET_IFNAME=emulated_nodes.NIC, OMP_NUM_THREADS="1")
@@ -103,7 +111,7 @@ def run(part, side, nodes, ranks, cluster, ping_ms=None):
     wall = time.perf_counter() - t0
     relay = cluster.relay_cpu_s() - relay0  # the emulated link's own work: not the job's, not foreign
     foreign = (busy_s() - b0) - cpu - relay
-    if side == "dml":
+    if is_dml(side):
         parsed = parse_dml(metrics)
     else:
         parsed = parse_peer(open("%s/%s.node0.log" % (LOG, tag)).read())
@@ -114,7 +122,7 @@ def run(part, side, nodes, ranks, cluster, ping_ms=None):
          "node_cpus": [cluster.cpus(n) for n in range(nodes)], "ping_ms": ping_ms}
     if ok:
         d.update(parsed)
-        if side == "dml":
+        if is_dml(side):
             d["steps"] = step_trace.summarize(trace_dir)
     with open("%s/runs.jsonl" % LOG, "a") as f:
         f.write(json.dumps(d) + "\n")
@@ -124,14 +132,14 @@ def run(part, side, nodes, ranks, cluster, ping_ms=None):
     return d
 
 
-def measure(part, nodes, ranks, link, results):
+def measure(part, nodes, ranks, link, results, sides=SIDES):
     """REPS clean runs of each side, interleaved, on one set of emulated nodes."""
     with emulated_nodes.EmulatedNodes(nodes, link=link, ranks_per_node=ranks, delay_line=DELAY_LINE) as cluster:
         rtt = cluster.ping(0, 1) if nodes > 1 else None
         for _ in range(REPS):
-            for side in SIDES:
+            for side in sides:
                 results.append(run(part, side, nodes, ranks, cluster, rtt))
-        for side in SIDES:  # retries for contaminated or failed runs
+        for side in sides:  # retries for contaminated or failed runs
             for _ in range(RETRIES):
                 mine = [r for r in results if r["part"] == part and r["side"] == side and r["nodes"] == nodes
                         and r["ranks_per_node"] == ranks and r["link"] == (link.describe() if link else
@@ -151,7 +159,7 @@ def main():
                 measure("cross", 2, ranks, link, results)
     if "table" in PARTS:
         for nodes in TABLE_SIZES:
-            measure("table", nodes, 1, CLOUD_LINK, results)
+            measure("table", nodes, 1, CLOUD_LINK, results, TABLE_SIDES)
     shaping = {"netem": "The shaped link: `tc netem` on each node's egress (10 Gbit/s, 0.1 ms each way).",
                "delay_line": "The shaped link: this kernel has no `sch_netem` (nor `fq`), so `tc tbf` on each "
                              "node's egress gives the 10 Gbit/s and `delay_line.c`, a user-space switch in place "

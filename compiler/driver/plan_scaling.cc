@@ -116,19 +116,24 @@ std::string ScalingSection(const ir::Deployment& d) {
                                        Bytes(scaling::kBytesPerGradient * static_cast<double>(w.parameters)),
                                        Grouped(w.forward_macs))});
   rows.push_back({"speeds", fmt::format("{:g} G multiply-adds/s per core, {} thread{} per rank; link {}",
-                                        nodes.core_macs_per_s / kGiga, nodes.threads_per_rank,
-                                        nodes.threads_per_rank == 1 ? "" : "s", LinkText(nodes.link))});
+                                        nodes.core_macs_per_s / kGiga, e.threads,
+                                        e.threads == 1 ? "" : "s", LinkText(nodes.link))});
   const std::string exchange = e.world == 1 ? "no allreduce (1 rank)"
                                             : fmt::format("{} in the allreduce over {} ranks{}", Millis(e.allreduce_s),
                                                           e.world, e.nodes == 1 ? " (shared memory)" : "");
-  rows.push_back({"step", fmt::format("{} at {}: {} computing a batch of {}, {}", Millis(e.compute_s + e.allreduce_s),
-                                      at, Millis(e.compute_s), w.batch_per_rank, exchange)});
+  const std::string batch = w.global_batch > 0 ? fmt::format("{} rows (of a global batch of {})", e.rows_per_rank,
+                                                             w.global_batch)
+                                               : fmt::format("a batch of {}", e.rows_per_rank);
+  rows.push_back({"step", fmt::format("{} at {}: {} computing {}, {}", Millis(e.compute_s + e.allreduce_s), at,
+                                      Millis(e.compute_s), batch, exchange)});
   rows.push_back({"job", fmt::format("{} at {}: {} epochs of {} steps, evaluation, {} start-up", Seconds(e.job_s), at,
                                      w.epochs, e.steps_per_epoch, Seconds(nodes.startup_s))});
   rows.push_back({"nodes", NodesRow(a)});
   const std::string paying = NodesText(a.paying);
   rows.push_back({"pays off", a.paying >= a.max_nodes
-                                  ? fmt::format("up to {}, all the data allows (a full batch per rank)", paying)
+                                  ? fmt::format("up to {}, all the {} allows ({})", paying,
+                                                w.global_batch > 0 ? "global batch" : "data",
+                                                w.global_batch > 0 ? "a row per rank" : "a full batch per rank")
                                   : fmt::format("up to {}: past it, added nodes return less than {:g} of a node's "
                                                 "work each",
                                                 paying, scaling::kMinNodeWorth)});
@@ -166,7 +171,9 @@ void CheckScaling(const ir::Deployment& d, const diag::SourceRange& size, diag::
     break;
   }
   warning.help.push_back(std::string(warning.help.empty() ? "" : "or ") +
-                         "give each step more to compute per exchange: a larger `batch` per rank");
+                         (a.job.work.global_batch > 0
+                              ? "give each step more to compute per exchange: a larger `global_batch`"
+                              : "give each step more to compute per exchange: a larger `batch` per rank"));
   sink.Report(std::move(warning));
 }
 

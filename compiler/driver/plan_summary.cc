@@ -143,8 +143,8 @@ std::string ShownText(const std::string& text, const ir::Deployment& d) {
 std::string JobLine(const ir::Deployment& d) {
   const plan::Plan& p = d.plan;
   if (p.train) {
-    return fmt::format("train {} on {}: {} epochs, batch {} per rank", p.train->model.kind,
-                       p.train->dataset.name, p.train->epochs, p.train->batch_per_rank);
+    return fmt::format("train {} on {}: {} epochs, {}", p.train->model.kind, p.train->dataset.name, p.train->epochs,
+                       plan::DescribeBatch(*p.train));
   }
   if (p.command) return fmt::format("run {} from {}", ShownText(p.command->entrypoint, d), ShownText(p.command->repo, d));
   return plan::JobKindName(p.kind);

@@ -108,7 +108,13 @@ plan::TrainSpec LowerTrain(const Value& t, const std::string& job) {
   out.model = LowerModel(Field<Record>(t, "model"), job, out.downloads);
   out.loss = Field<std::string>(t, "loss");
   out.optimizer = LowerOptimizer(Field<Record>(t, "optimizer"));
-  out.batch_per_rank = static_cast<int>(Field<int64_t>(t, "batch"));
+  // Sema let exactly one of the two through.
+  if (t.Field("global_batch") != nullptr) {
+    out.global_batch = static_cast<int>(Field<int64_t>(t, "global_batch"));
+    out.batch_per_rank = 0;
+  } else {
+    out.batch_per_rank = static_cast<int>(Field<int64_t>(t, "batch"));
+  }
   out.epochs = static_cast<int>(Field<int64_t>(t, "epochs"));
   out.seed = static_cast<uint64_t>(Field<int64_t>(t, "seed"));
   out.threads_per_rank = static_cast<int>(Field<int64_t>(t, "threads"));

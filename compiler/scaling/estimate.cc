@@ -37,12 +37,24 @@ Estimate EstimateAt(const Workload& work, const Nodes& nodes, int64_t node_count
   e.nodes = std::max<int64_t>(node_count, 1);
   e.world = e.nodes * std::max<int64_t>(nodes.ranks_per_node, 1);
   // dmlrun's sharding: each rank gets ceil(n / world) samples (the shuffled
-  // order padded), in batches of batch_per_rank, the last one smaller.
+  // order padded), in batches of batch_per_rank, the last one smaller; or,
+  // global, ceil(n / global_batch) steps of ceil(global_batch / world) rows
+  // at most.
   const int64_t shard = CeilDiv(work.train_size, e.world);
-  e.steps_per_epoch = CeilDiv(shard, work.batch_per_rank);
-  const double rank_rate = nodes.core_macs_per_s * static_cast<double>(std::max<int64_t>(nodes.threads_per_rank, 1));
+  if (work.global_batch > 0) {
+    e.steps_per_epoch = CeilDiv(work.train_size, work.global_batch);
+    e.rows_per_rank = CeilDiv(work.global_batch, e.world);
+  } else {
+    e.steps_per_epoch = CeilDiv(shard, work.batch_per_rank);
+    e.rows_per_rank = work.batch_per_rank;
+  }
+  e.threads = std::max<int64_t>(nodes.threads_per_rank, 1);
+  if (nodes.threads_allowed > 0) {
+    e.threads = std::clamp<int64_t>(CeilDiv(e.rows_per_rank, kRowsPerThread), 1, nodes.threads_allowed);
+  }
+  const double rank_rate = nodes.core_macs_per_s * static_cast<double>(e.threads);
   const double sample_s = kPassesPerStep * static_cast<double>(work.forward_macs) / rank_rate;
-  e.compute_s = sample_s * static_cast<double>(work.batch_per_rank);
+  e.compute_s = sample_s * static_cast<double>(e.rows_per_rank);
   const double bytes = kBytesPerGradient * static_cast<double>(work.parameters);
   e.allreduce_s = AllreduceSeconds(bytes, nodes, e.nodes);
   // Evaluation: a forward pass over each rank's slice of the test set, then
@@ -56,6 +68,9 @@ Estimate EstimateAt(const Workload& work, const Nodes& nodes, int64_t node_count
 }
 
 int64_t MaxNodes(const Workload& work, const Nodes& nodes) {
+  if (work.global_batch > 0) {
+    return std::max<int64_t>(work.global_batch / std::max<int64_t>(nodes.ranks_per_node, 1), 1);
+  }
   const int64_t per_node = std::max<int64_t>(nodes.ranks_per_node, 1) * std::max<int64_t>(work.batch_per_rank, 1);
   return std::max<int64_t>(work.train_size / per_node, 1);
 }

@@ -65,6 +65,7 @@ struct Workload {
   int64_t parameters = 0;    // gradient floats per step
   int64_t forward_macs = 0;  // multiply-adds per sample, forward pass
   int64_t batch_per_rank = 1;
+  int64_t global_batch = 0;  // > 0: rows a step over all ranks (batch_per_rank unused)
   int64_t train_size = 1;
   int64_t test_size = 0;
   int64_t epochs = 1;
@@ -75,6 +76,10 @@ struct Workload {
 struct Nodes {
   int64_t ranks_per_node = 1;
   int64_t threads_per_rank = 1;
+  // > 0: the threads a rank may use, of which a step takes one per
+  // kRowsPerThread rows (a global batch's rows per rank vary with the node
+  // count); 0: threads_per_rank at every count.
+  int64_t threads_allowed = 0;
   double core_macs_per_s = 0;
   Channel link;
   Channel shared_memory{kSharedMemoryBytesPerS, kSharedMemoryLatencyS};
@@ -86,6 +91,8 @@ struct Estimate {
   int64_t nodes = 0;
   int64_t world = 0;
   int64_t steps_per_epoch = 0;
+  int64_t rows_per_rank = 0;  // a full step's (the most, for a global batch)
+  int64_t threads = 0;        // a rank's
   double compute_s = 0;    // a full batch's forward and backward pass
   double allreduce_s = 0;  // one step's gradient exchange
   double eval_s = 0;       // one epoch's evaluation
@@ -102,7 +109,8 @@ Estimate EstimateAt(const Workload& work, const Nodes& nodes, int64_t node_count
 // work for each node added; where time(n) stops decreasing, so does this.
 int64_t PayingNodes(const Workload& work, const Nodes& nodes, int64_t max_nodes);
 
-// The most nodes the data allows: every rank gets a full batch.
+// The most nodes the data allows: every rank gets a full batch (per rank),
+// or at least a row of each step (global).
 int64_t MaxNodes(const Workload& work, const Nodes& nodes);
 
 }  // namespace dml::scaling

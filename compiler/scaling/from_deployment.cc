@@ -36,6 +36,7 @@ Modelled FromDeployment(const ir::Deployment& d) {
     }
   }
   job.work.batch_per_rank = train.batch_per_rank;
+  job.work.global_batch = train.global_batch;
   job.work.train_size = train.dataset.train_size;
   job.work.test_size = train.dataset.test_size;
   job.work.epochs = train.epochs;
@@ -60,8 +61,14 @@ Modelled FromDeployment(const ir::Deployment& d) {
     threads = threads == 0 ? allowed : std::min(threads, allowed);
   }
   // ... of which a step uses one per kRowsPerThread rows of its batch.
-  const int64_t used = (job.work.batch_per_rank + kRowsPerThread - 1) / kRowsPerThread;
+  // (For a global batch, the rows at the planned size; EstimateAt recounts
+  // them at each size from threads_allowed.)
   job.planned_nodes = std::max<int64_t>(nodes, 1);
+  const int64_t rows = train.global_batch > 0 ? (train.global_batch + job.planned_nodes * ranks - 1) /
+                                                    (job.planned_nodes * ranks)
+                                              : job.work.batch_per_rank;
+  const int64_t used = (rows + kRowsPerThread - 1) / kRowsPerThread;
+  if (train.global_batch > 0) job.nodes.threads_allowed = std::max<int64_t>(threads, 1);
   job.nodes.ranks_per_node = ranks;
   job.nodes.threads_per_rank = std::max<int64_t>(std::min(threads, used), 1);
   job.nodes.core_macs_per_s = rate * kGiga;

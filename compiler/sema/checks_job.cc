@@ -1,5 +1,5 @@
-// The job rules: https repos, consistent timeouts, the dataset's digests, the
-// global batch against the dataset, what the runtime can run (the model
+// The job rules: https repos, consistent timeouts, the dataset's digests, a
+// step's batch (one of two fields) against the dataset and the world, what the runtime can run (the model
 // against the dataset and the downloads in checks_model.cc and
 // checks_downloads.cc); and the limits on param-driven
 // counts that lowering turns into Heat range constraints.
@@ -133,19 +133,9 @@ void CheckDatasetDigests(const Value& train, diag::DiagnosticSink& sink) {
   }
 }
 
-void CheckBatch(const Value& train, const ClusterShape& shape, diag::DiagnosticSink& sink) {
-  const Value* batch = train.Field("batch");
-  const Value* dataset = train.Field("dataset");
-  std::optional<int64_t> world = shape.Ranks();
-  if (!batch || !dataset || dataset->kind != ValueKind::kRecord || !world) return;
-  int64_t train_size = IntFieldOr(dataset, "train_size", 0);
-  // batch x world > train_size, without overflowing for absurd inputs.
-  if (train_size <= 0 || *world <= 0 || batch->int_value <= train_size / *world) return;
-  int64_t global = 0;
-  std::string product = __builtin_mul_overflow(batch->int_value, *world, &global)
-                            ? "more than " + std::to_string(INT64_MAX)
-                            : std::to_string(global);
-  const Value* name = dataset->Field("name");
+// Notes saying which counts of the world size are params' defaults (a
+// deploy-time count may differ).
+std::vector<diag::Note> ParamCountNotes(const ClusterShape& shape) {
   std::vector<diag::Note> notes;
   for (const GroupShape& g : shape.groups) {
     if (g.CountParam() != nullptr && g.count->param != nullptr) {
@@ -153,11 +143,76 @@ void CheckBatch(const Value& train, const ClusterShape& shape, diag::DiagnosticS
                                                   " is the default of param `" + *g.CountParam() + "`"});
     }
   }
+  return notes;
+}
+
+std::string DatasetName(const Value& dataset) {
+  const Value* name = dataset.Field("name");
+  return name ? "`" + name->text + "`" : std::string("the dataset");
+}
+
+// A step is sized one way: rows per rank, or rows over all ranks.
+bool CheckBatchFields(const Value& train, diag::DiagnosticSink& sink) {
+  const FieldValue* per_rank = train.FieldEntry("batch");
+  const FieldValue* global = train.FieldEntry("global_batch");
+  if (per_rank != nullptr && global != nullptr) {
+    sink.Report({diag::Kind::conflicting_fields, global->name_range,
+                 "`global_batch` and `batch` both size a step: only one of them may be set",
+                 {{per_rank->name_range, "`batch` is set here"}},
+                 {"`batch = N`: every rank takes N rows a step (the step grows with the ranks, as in DDP); "
+                  "`global_batch = N`: a step takes N rows split among the ranks (the same training at any size)"}});
+    return false;
+  }
+  if (per_rank == nullptr && global == nullptr) {
+    sink.Report({diag::Kind::missing_field, train.range, "`train` sets no batch: it needs `batch` or `global_batch`",
+                 {},
+                 {"`batch = 64`: every rank takes 64 rows a step; `global_batch = 64`: a step takes 64 rows split "
+                  "among the ranks"}});
+    return false;
+  }
+  return true;
+}
+
+void CheckGlobalBatch(const Value& batch, const Value& dataset, const ClusterShape& shape, diag::DiagnosticSink& sink) {
+  const int64_t train_size = IntFieldOr(&dataset, "train_size", 0);
+  if (train_size > 0 && batch.int_value > train_size) {
+    sink.Report({diag::Kind::batch_exceeds_dataset, batch.range,
+                 "global batch " + std::to_string(batch.int_value) + " exceeds the " + std::to_string(train_size) +
+                     " training samples of " + DatasetName(dataset),
+                 {}, {"a global batch of at most the training set: one step is at most one epoch"}});
+  }
+  std::optional<int64_t> world = shape.Ranks();
+  if (!world || batch.int_value >= *world) return;
+  sink.Report({diag::Kind::batch_below_world, batch.range,
+               "global batch " + std::to_string(batch.int_value) + " cannot give each of the " +
+                   std::to_string(*world) + " ranks a row: some would never train",
+               ParamCountNotes(shape),
+               {"a global batch of at least " + std::to_string(*world) + ", or fewer ranks"}});
+}
+
+void CheckBatch(const Value& train, const ClusterShape& shape, diag::DiagnosticSink& sink) {
+  if (!CheckBatchFields(train, sink)) return;
+  const Value* dataset = train.Field("dataset");
+  if (!dataset || dataset->kind != ValueKind::kRecord) return;
+  if (const Value* global = train.Field("global_batch")) {
+    CheckGlobalBatch(*global, *dataset, shape, sink);
+    return;
+  }
+  const Value* batch = train.Field("batch");
+  std::optional<int64_t> world = shape.Ranks();
+  if (!batch || !world) return;
+  int64_t train_size = IntFieldOr(dataset, "train_size", 0);
+  // batch x world > train_size, without overflowing for absurd inputs.
+  if (train_size <= 0 || *world <= 0 || batch->int_value <= train_size / *world) return;
+  int64_t global = 0;
+  std::string product = __builtin_mul_overflow(batch->int_value, *world, &global)
+                            ? "more than " + std::to_string(INT64_MAX)
+                            : std::to_string(global);
   sink.Report({diag::Kind::batch_exceeds_dataset, batch->range,
                "batch " + std::to_string(batch->int_value) + " per rank x world size " + std::to_string(*world) +
                    " = " + product + " exceeds the " + std::to_string(train_size) + " training samples of " +
-                   (name ? "`" + name->text + "`" : std::string("the dataset")),
-               notes, {"a smaller batch or fewer ranks: every rank needs at least one full batch"}});
+                   DatasetName(*dataset),
+               ParamCountNotes(shape), {"a smaller batch or fewer ranks: every rank needs at least one full batch"}});
 }
 
 }  // namespace
@@ -180,10 +235,15 @@ std::map<std::string, int64_t> CountLimits(const Value& cluster, const ClusterSh
   const int64_t capacity = shape.cidr ? net::WorkerCapacity(*shape.cidr) : 0;
   const Value* train = BlockField(job, "train");
   const Value* batch = train ? train->Field("batch") : nullptr;
+  const Value* global = train ? train->Field("global_batch") : nullptr;
   const Value* dataset = train ? train->Field("dataset") : nullptr;
-  const int64_t most_ranks = batch && batch->int_value > 0 && dataset && dataset->kind == ValueKind::kRecord
-                                 ? IntFieldOr(dataset, "train_size", 0) / batch->int_value
-                                 : -1;  // no limit
+  // Every rank needs a full batch per rank, or a row of the global batch.
+  int64_t most_ranks = -1;  // no limit
+  if (global && global->int_value > 0) {
+    most_ranks = global->int_value;
+  } else if (batch && batch->int_value > 0 && dataset && dataset->kind == ValueKind::kRecord) {
+    most_ranks = IntFieldOr(dataset, "train_size", 0) / batch->int_value;
+  }
   for (const GroupShape& g : shape.groups) {
     const std::string* param = g.CountParam();
     if (param == nullptr || limits.count(*param) != 0) continue;

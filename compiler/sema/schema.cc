@@ -113,7 +113,11 @@ Schema MakeTrain(const Schema& checkpoint) {
       Field("loss", EnumOf("loss")).Default(EnumValue("loss", "cross_entropy")).Doc("the loss function"),
       Field("optimizer", RecordOf({"adam", "adamw", "sgd"})).Required()
           .Doc("adam { ... }, adamw { ... } or sgd { ... }"),
-      Field("batch", IntType()).Required().Min(1).Max(kMaxInt32).Doc("samples per step per rank"),
+      // One of these two (checks_job.cc: CheckBatchFields).
+      Field("batch", IntType()).Min(1).Max(kMaxInt32)
+          .Doc("samples per step per rank: a step grows with the ranks (DDP's way)"),
+      Field("global_batch", IntType()).Min(1).Max(kMaxInt32)
+          .Doc("samples per step over all ranks, split among them: the same training at any size"),
       Field("epochs", IntType()).Required().Min(1).Max(kMaxInt32).Doc("passes over the training set"),
       Field("seed", IntType()).Default(IntValue(0)).Min(0).Doc("seeds weights and shuffling"),
       Field("threads", IntType()).Default(IntValue(0)).Min(0).Max(kMaxInt32)

@@ -20,6 +20,10 @@ int64_t ShardSize(int64_t n, int world_size);
 // size on every rank).
 int64_t StepsPerEpoch(int64_t n, int world_size, int64_t batch_per_rank);
 
+// The epoch's shuffled order of [0, n): the same on every rank (a
+// generator seeded by seed + epoch), int64 [n].
+torch::Tensor EpochPermutation(int64_t n, uint64_t seed, int64_t epoch);
+
 // The rank's indices into [0, n) for `epoch`, int64 [ShardSize(n, world)].
 torch::Tensor ShardIndices(int64_t n, int rank, int world_size, uint64_t seed, int64_t epoch);
 

@@ -1,5 +1,7 @@
 #include "runtime/plan/plan.h"
 
+#include <algorithm>
+
 #include <fmt/format.h>
 
 #include "runtime/plan/capabilities.h"
@@ -111,8 +113,12 @@ void CheckTrain(const TrainSpec& t, Checker& check) {
   check.Require(Supports(kOptimizerKinds, t.optimizer.kind), "train.optimizer.kind",
                 fmt::format("unknown optimizer '{}' (this dmlrun runs: {})", t.optimizer.kind,
                             ListOf(kOptimizerKinds)));
-  check.Require(t.batch_per_rank >= 1, "train.batch_per_rank",
-                fmt::format("must be >= 1, not {}", t.batch_per_rank));
+  if (t.global_batch != 0) {
+    check.Require(t.global_batch >= 1, "train.global_batch", fmt::format("must be >= 1, not {}", t.global_batch));
+  } else {
+    check.Require(t.batch_per_rank >= 1, "train.batch_per_rank",
+                  fmt::format("must be >= 1, not {}", t.batch_per_rank));
+  }
   check.Require(t.epochs >= 1, "train.epochs", fmt::format("must be >= 1, not {}", t.epochs));
   check.Require(t.optimizer.lr > 0, "train.optimizer.lr",
                 fmt::format("must be > 0, not {}", t.optimizer.lr));
@@ -180,6 +186,17 @@ int NodeCount(const Plan& plan) {
   int n = 0;
   for (const NodeGroup& g : plan.cluster.groups) n += g.count;
   return n;
+}
+
+int64_t MaxRowsPerRank(const TrainSpec& train, int world_size) {
+  if (train.global_batch <= 0) return train.batch_per_rank;
+  const int64_t world = std::max(world_size, 1);
+  return (train.global_batch + world - 1) / world;
+}
+
+std::string DescribeBatch(const TrainSpec& train) {
+  if (train.global_batch > 0) return fmt::format("global batch {}", train.global_batch);
+  return fmt::format("batch {} per rank", train.batch_per_rank);
 }
 
 int WorldSize(const Plan& plan) {

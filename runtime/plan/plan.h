@@ -12,7 +12,8 @@
 
 namespace dml::plan {
 
-// Bumped on any change a reader of the previous version would misread.
+// Bumped on any change a reader of the previous version would misread (an
+// added field is not: an older reader refuses it as unknown; docs/plan.md).
 inline constexpr int kPlanVersion = 2;
 
 // A group of identical nodes. The master is node 0: the first node of the
@@ -109,7 +110,13 @@ struct TrainSpec {
   Model model;
   std::string loss = "cross_entropy";
   Optimizer optimizer;
+  // A step's batch: `batch_per_rank` rows on every rank (DDP's way: the
+  // step grows with the world), or, when `global_batch` > 0, that many rows
+  // a step over all ranks, split as evenly as rows allow (the step, and so
+  // the training's arithmetic, the same at every world size); then
+  // `batch_per_rank` is unused.
   int batch_per_rank = 64;
+  int global_batch = 0;
   int epochs = 1;
   uint64_t seed = 0;
   int threads_per_rank = 0;  // 0: the node's cores divided among its local ranks
@@ -156,6 +163,11 @@ struct NodeInfo {
 std::vector<NodeInfo> ExpandNodes(const Plan& plan);
 int NodeCount(const Plan& plan);
 int WorldSize(const Plan& plan);
+
+// The most rows one rank takes in a step at `world_size` ranks.
+int64_t MaxRowsPerRank(const TrainSpec& train, int world_size);
+// "batch 64 per rank" or "global batch 64".
+std::string DescribeBatch(const TrainSpec& train);
 
 // Semantic checks that hold for any plan whatever its source; the YAML reader
 // runs them, and dmlc runs them on what it is about to write. Each error is

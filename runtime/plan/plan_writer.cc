@@ -153,7 +153,11 @@ void WriteTrain(Writer& w, const TrainSpec& t) {
   w.Line(4, "beta1", Num(t.optimizer.beta1));
   w.Line(4, "beta2", Num(t.optimizer.beta2));
   w.Line(4, "eps", Num(t.optimizer.eps));
-  w.Line(2, "batch_per_rank", std::to_string(t.batch_per_rank));
+  if (t.global_batch > 0) {
+    w.Line(2, "global_batch", std::to_string(t.global_batch));
+  } else {
+    w.Line(2, "batch_per_rank", std::to_string(t.batch_per_rank));
+  }
   w.Line(2, "epochs", std::to_string(t.epochs));
   w.Line(2, "seed", std::to_string(t.seed));
   w.Line(2, "threads_per_rank", std::to_string(t.threads_per_rank));

@@ -91,7 +91,7 @@ void ReadDownloads(YamlReader& r, const YAML::Node& list, std::vector<Download>*
 }
 
 void ReadTrain(YamlReader& r, const YAML::Node& n, TrainSpec* t) {
-  r.CheckKeys(n, "train", {"dataset", "model", "loss", "optimizer", "batch_per_rank", "epochs",
+  r.CheckKeys(n, "train", {"dataset", "model", "loss", "optimizer", "batch_per_rank", "global_batch", "epochs",
                            "seed", "threads_per_rank", "checkpoint", "downloads"});
   if (YAML::Node d = r.Section(n, "train", "dataset", kRequired)) ReadDataset(r, d, &t->dataset);
   if (YAML::Node m = r.Section(n, "train", "model", kRequired)) ReadModel(r, m, &t->model);
@@ -107,7 +107,18 @@ void ReadTrain(YamlReader& r, const YAML::Node& n, TrainSpec* t) {
     r.Get(o, at, "beta2", &t->optimizer.beta2, kOptional);
     r.Get(o, at, "eps", &t->optimizer.eps, kOptional);
   }
-  r.Get(n, "train", "batch_per_rank", &t->batch_per_rank, kRequired);
+  // One of the two sizes a step: a plan with both would be read two ways.
+  if (r.Has(n, "train", "global_batch", kOptional)) {
+    // 0 would silently mean "per rank" with no batch_per_rank given.
+    if (r.Get(n, "train", "global_batch", &t->global_batch, kRequired) && t->global_batch < 1) {
+      r.Error("train.global_batch", "must be >= 1, not " + std::to_string(t->global_batch));
+    }
+    if (r.Has(n, "train", "batch_per_rank", kOptional)) {
+      r.Error("train.batch_per_rank", "set either batch_per_rank or global_batch, not both");
+    }
+  } else {
+    r.Get(n, "train", "batch_per_rank", &t->batch_per_rank, kRequired);
+  }
   r.Get(n, "train", "epochs", &t->epochs, kRequired);
   r.Get(n, "train", "seed", &t->seed, kOptional);
   r.Get(n, "train", "threads_per_rank", &t->threads_per_rank, kOptional);

@@ -76,6 +76,7 @@ std::optional<base::Error> WriteCheckpoint(const std::string& dir, const Checkpo
   archive.write("step_in_epoch", c10::IValue(data.step_in_epoch));
   archive.write("world_size", c10::IValue(data.world_size));
   archive.write("batch_per_rank", c10::IValue(data.batch_per_rank));
+  archive.write("global_batch", c10::IValue(data.global_batch));
   archive.write("seed", c10::IValue(data.seed));
   archive.write("optimizer_kind", c10::IValue(data.optimizer_kind));
   archive.write("optimizer_steps", c10::IValue(data.optimizer_steps));
@@ -155,6 +156,8 @@ std::optional<base::Error> ReadCheckpoint(const std::string& path, CheckpointDat
     }
     if (!archive.try_read("optimizer_kind", value) || !value.isString()) return lacks("optimizer_kind");
     into->optimizer_kind = value.toStringRef();
+    // Absent from checkpoints of runs before global batches: those were per rank.
+    into->global_batch = archive.try_read("global_batch", value) && value.isInt() ? value.toInt() : 0;
     torch::Tensor rng;
     into->rng_state = archive.try_read(kRngKey, rng) ? rng : torch::Tensor();
     if (auto error = CopyInto(archive, kParamsKey, into->params, path)) return error;
@@ -181,12 +184,16 @@ std::optional<base::Error> CheckFits(const CheckpointData& data, const RunIdenti
     return base::Error::InFile(
         path, fmt::format("the checkpoint holds {} state, this run uses {}", data.optimizer_kind, run.optimizer_kind));
   }
-  if (data.step_in_epoch > 0 && (data.world_size != run.world_size || data.batch_per_rank != run.batch_per_rank)) {
+  if (data.step_in_epoch > 0 && (data.world_size != run.world_size || data.batch_per_rank != run.batch_per_rank ||
+                                  data.global_batch != run.global_batch)) {
+    auto batch = [](int64_t per_rank, int64_t global) {
+      return global > 0 ? fmt::format("global batch {}", global) : fmt::format("batch {} per rank", per_rank);
+    };
     return base::Error::InFile(
-        path, fmt::format("the checkpoint was taken mid-epoch by {} rank(s) with batch {} per rank; this run has {} "
-                          "rank(s) with batch {}: a mid-epoch checkpoint continues only with the same world size and "
-                          "batch",
-                          data.world_size, data.batch_per_rank, run.world_size, run.batch_per_rank));
+        path, fmt::format("the checkpoint was taken mid-epoch by {} rank(s) with {}; this run has {} rank(s) with "
+                          "{}: a mid-epoch checkpoint continues only with the same world size and batch",
+                          data.world_size, batch(data.batch_per_rank, data.global_batch), run.world_size,
+                          batch(run.batch_per_rank, run.global_batch)));
   }
   return std::nullopt;
 }

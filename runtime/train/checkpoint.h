@@ -32,6 +32,7 @@ struct CheckpointData {
   int64_t step_in_epoch = 0;  // steps completed in epoch `epoch` (0: at its start)
   int64_t world_size = 1;
   int64_t batch_per_rank = 0;
+  int64_t global_batch = 0;  // 0: batch_per_rank sized the steps (files without the key too)
   int64_t seed = 0;
   std::string optimizer_kind;
   int64_t optimizer_steps = 0;
@@ -71,6 +72,7 @@ std::optional<base::Error> ReadCheckpoint(const std::string& path, CheckpointDat
 struct RunIdentity {
   int64_t world_size = 1;      // mid-epoch: the shard order depends on it
   int64_t batch_per_rank = 0;  // mid-epoch: the step boundaries depend on it
+  int64_t global_batch = 0;    // likewise (0: sized per rank)
   int64_t seed = 0;
   std::string optimizer_kind;
 };

@@ -1,8 +1,10 @@
 #include "runtime/train/step.h"
 
-#include "runtime/data/shard.h"
+#include <algorithm>
 
 #include <fmt/format.h>
+
+#include "runtime/data/shard.h"
 
 namespace dml::train {
 namespace {
@@ -36,7 +38,19 @@ TrainStep::TrainStep(model::Model& model, FlatOptimizer& optimizer, collective::
       options_(options),
       pass_(pass ? std::move(pass) : MakePass(model, KindOnly(model))) {}
 
-double TrainStep::Run(const float* x, const int64_t* labels, int64_t rows, bool stop_vote) {
+double TrainStep::Backward(const float* x, const int64_t* labels, int64_t rows, float multiplier, float* out) {
+  if (rows > 0) return pass_->ForwardBackward(x, labels, rows, multiplier, out);
+  // No rows (a global batch's short last step): this rank adds nothing.
+  torch::Tensor grads = model_.flat_grads();
+  if (out == nullptr) {
+    grads.zero_();
+  } else {
+    std::fill(out, out + grads.numel(), 0.0f);
+  }
+  return 0.0;
+}
+
+double TrainStep::Run(const float* x, const int64_t* labels, int64_t rows, bool stop_vote, int64_t all_rows) {
   const int world = comm_.world_size();
   if (world > 1 && !sync_chosen_) {  // collective, so before anything can differ between ranks
     sync_chosen_ = true;
@@ -50,16 +64,19 @@ double TrainStep::Run(const float* x, const int64_t* labels, int64_t rows, bool 
       }
     }
   }
-  // Pre-dividing the gradient by the world size makes the allreduce's SUM the
-  // average, with no extra pass over the buffer.
-  const float multiplier = 1.0f / static_cast<float>(world);
+  // Pre-scaling each rank's mean gradient by its share of the step's rows
+  // makes the allreduce's SUM the mean over all rows, with no extra pass over
+  // the buffer (1 / world when every rank has the same rows).
+  if (all_rows <= 0) all_rows = rows * world;
+  const float multiplier =
+      all_rows > 0 ? static_cast<float>(static_cast<double>(rows) / static_cast<double>(all_rows)) : 0.0f;
   stop_voted_ = stop_vote;
   StepTrace* trace = options_.trace;
   if (trace != nullptr) trace->Mark(StepTrace::kStart);
   if (local_) {
     // Backward writes straight into this rank's shared slot; the optimizer
     // sums the ranks' slots as it updates: no copy in, no copy out.
-    double loss = pass_->ForwardBackward(x, labels, rows, multiplier, local_->ContributionSlot());
+    double loss = Backward(x, labels, rows, multiplier, local_->ContributionSlot());
     if (trace != nullptr) trace->Mark(StepTrace::kExchangeStart);
     collective::LocalAllreduce::Parts parts = local_->Exchange(stop_vote);
     if (trace != nullptr) trace->Mark(StepTrace::kExchangeEnd);
@@ -68,7 +85,7 @@ double TrainStep::Run(const float* x, const int64_t* labels, int64_t rows, bool 
     if (trace != nullptr) trace->Mark(StepTrace::kEnd);
     return loss;
   }
-  double loss = pass_->ForwardBackward(x, labels, rows, multiplier);
+  double loss = Backward(x, labels, rows, multiplier, nullptr);
   if (trace != nullptr) trace->Mark(StepTrace::kExchangeStart);
   if (hierarchy_) {
     stop_voted_ = hierarchy_->SumInPlace(model_.flat_grads().data_ptr<float>(), stop_vote);

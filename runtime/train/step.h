@@ -50,17 +50,22 @@ class TrainStep {
 
   // Forward, cross-entropy, backward straight into the flat gradient buffer
   // (the Pass: hand-written for an mlp, autograd otherwise), ONE allreduce of
-  // that buffer averaged over ranks, optimizer step. `x` is sample-major
-  // [rows x input_features], read in the model's input shape; `labels`
-  // [rows] in [0, classes). Every rank must call it with the same `rows`.
-  // Returns this rank's mean loss. Allocates nothing once it has seen its
-  // largest batch. The first call at world > 1 is also where the ranks
-  // agree on the shared-memory path (collectively).
+  // that buffer averaged over the step's rows, optimizer step. `x` is
+  // sample-major [rows x input_features], read in the model's input shape;
+  // `labels` [rows] in [0, classes). Returns this rank's mean loss (0 for
+  // no rows). Allocates nothing once it has seen its largest batch. The
+  // first call at world > 1 is also where the ranks agree on the
+  // shared-memory path (collectively).
+  //
+  // `all_rows`: every rank's rows this step together; 0 means rows x world
+  // (every rank the same). A rank's gradient counts in proportion to its
+  // rows, so ranks with uneven parts of a global batch (or none) still make
+  // the step's gradient the mean over all its rows.
   //
   // `stop_vote`: this rank's wish to stop after this step. Where the step
   // can carry it at no cost (one rank, or the shared-memory allreduce),
   // stop_voted() then tells whether any rank voted to stop.
-  double Run(const float* x, const int64_t* labels, int64_t rows, bool stop_vote = false);
+  double Run(const float* x, const int64_t* labels, int64_t rows, bool stop_vote = false, int64_t all_rows = 0);
 
   // The same on tensors: x float32 [rows, input_shape...] (or [rows,
   // input_features]), y int64 [rows].
@@ -90,6 +95,10 @@ class TrainStep {
   bool sync_chosen_ = false;
   std::unique_ptr<collective::LocalAllreduce> local_;
   std::unique_ptr<collective::HierarchicalAllreduce> hierarchy_;
+  // This rank's gradient into `out` (null: the model's flat_grads()),
+  // scaled by `multiplier`; zeros for no rows.
+  double Backward(const float* x, const int64_t* labels, int64_t rows, float multiplier, float* out);
+
   std::string hierarchy_declined_;  // why not hierarchical, when it was considered
   bool stop_voted_ = false;
 };

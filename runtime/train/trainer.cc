@@ -13,7 +13,7 @@
 #include "runtime/collective/comm.h"
 #include "runtime/data/batch.h"
 #include "runtime/data/dataset.h"
-#include "runtime/data/shard.h"
+#include "runtime/data/step_batches.h"
 #include "runtime/model/model.h"
 #include "runtime/train/checkpoint.h"
 #include "runtime/train/flat_optimizer.h"
@@ -106,10 +106,7 @@ class Trainer {
   std::optional<base::Error> SetUp() {
     epochs_ = options_.epochs_override > 0 ? options_.epochs_override : spec_.epochs;
     if (epochs_ < 1) return base::Error::InField("train.epochs", fmt::format("must be at least 1, got {}", epochs_));
-    if (spec_.batch_per_rank < 1) {
-      return base::Error::InField("train.batch_per_rank",
-                                  fmt::format("must be at least 1, got {}", spec_.batch_per_rank));
-    }
+    if (auto error = CheckBatch()) return error;
     if (spec_.loss != "cross_entropy") {
       return base::Error::InField("train.loss", fmt::format("unknown loss '{}' (known: cross_entropy)", spec_.loss));
     }
@@ -128,7 +125,7 @@ class Trainer {
     // The mlp's pass splits a batch into lanes of kMinRowsPerLane rows;
     // autograd's convolutions use every allowed thread at any batch size.
     const bool lanes = spec_.model.kind == "mlp";
-    at::set_num_threads(lanes ? StepThreads(spec_.batch_per_rank, threads_allowed_) : threads_allowed_);
+    at::set_num_threads(lanes ? StepThreads(MaxRows(), threads_allowed_) : threads_allowed_);
     if (auto error = CheckModelClasses()) return error;
     // Batches are converted from the pixel bytes (BatchBuffer): no float copy of the train set.
     auto loaded = data::LoadDataset(spec_.dataset, data::LoadOptions{model_->num_classes(), false});
@@ -147,7 +144,7 @@ class Trainer {
       }
     }
     // Reused by every step: the batch is gathered into these, never allocated.
-    batch_.emplace(spec_.batch_per_rank, data_.features);
+    batch_.emplace(MaxRows(), data_.features);
     // One for the whole run: its pass buffers and its shared-memory segment
     // (set up collectively on the first step) serve every epoch.
     StepOptions step_options;
@@ -188,11 +185,43 @@ class Trainer {
                                             model_->num_classes(), spec_.dataset.classes));
   }
 
+  data::Batching Batching() const {
+    if (spec_.global_batch > 0) return data::Batching{0, spec_.global_batch};
+    return data::Batching{spec_.batch_per_rank, 0};
+  }
+  int64_t MaxRows() const { return data::MaxRowsPerStep(comm_.world_size(), Batching()); }
+
+  // A global batch too small to give every rank a row would leave ranks
+  // that never train: refused rather than silently idle.
+  std::optional<base::Error> CheckBatch() const {
+    if (spec_.global_batch > 0) {
+      if (spec_.global_batch >= comm_.world_size()) return std::nullopt;
+      return base::Error::InField("train.global_batch",
+                                  fmt::format("{} rows a step cannot give each of the {} ranks one; raise it to at "
+                                              "least {} or run fewer ranks",
+                                              spec_.global_batch, comm_.world_size(), comm_.world_size()));
+    }
+    if (spec_.global_batch < 0) {
+      return base::Error::InField("train.global_batch", fmt::format("must be at least 1, got {}", spec_.global_batch));
+    }
+    if (spec_.batch_per_rank >= 1) return std::nullopt;
+    return base::Error::InField("train.batch_per_rank", fmt::format("must be at least 1, got {}", spec_.batch_per_rank));
+  }
+
+  // "64 per rank", or "64 over all ranks (3 or 4 per rank)".
+  std::string BatchText() const {
+    if (spec_.global_batch <= 0) return fmt::format("{} per rank", spec_.batch_per_rank);
+    const int64_t fewest = spec_.global_batch / comm_.world_size();
+    const int64_t most = MaxRows();
+    return fmt::format("{} over all ranks ({} per rank)", spec_.global_batch,
+                       fewest == most ? std::to_string(most) : fmt::format("{} or {}", fewest, most));
+  }
+
   // Why fewer threads than allowed run, if they do.
   std::string ThreadNote() const {
     if (at::get_num_threads() >= threads_allowed_) return "";
     return fmt::format(" (of {} allowed: a batch of {} rows per rank is split only at {} rows per thread)",
-                       threads_allowed_, spec_.batch_per_rank, kMinRowsPerLane);
+                       threads_allowed_, MaxRows(), kMinRowsPerLane);
   }
 
   void LogStart() const {
@@ -200,11 +229,11 @@ class Trainer {
     int64_t n = data_.train.size();
     *options_.log << fmt::format(
                          "training: world {}, {} thread(s) per rank{}, {} parameters, {} train / {} test samples, "
-                         "batch {} per rank, {} steps per epoch, {} {}",
+                         "batch {}, {} steps per epoch, {} {}",
                          comm_.world_size(), at::get_num_threads(), ThreadNote(),
                          GroupThousands(model_->num_parameters()),
-                         GroupThousands(n), GroupThousands(data_.test.size()), spec_.batch_per_rank,
-                         data::StepsPerEpoch(n, comm_.world_size(), spec_.batch_per_rank), optimizer_->kind(),
+                         GroupThousands(n), GroupThousands(data_.test.size()), BatchText(),
+                         data::StepsPerEpoch(n, comm_.world_size(), Batching()), optimizer_->kind(),
                          spec_.optimizer.lr)
                   << std::endl;
   }
@@ -212,26 +241,27 @@ class Trainer {
   // `first_step` > 0 continues an epoch a checkpoint stopped in; `loss_carry`
   // is that epoch's loss so far.
   EpochStats RunEpoch(int epoch, int64_t first_step, double loss_carry) {
-    const int64_t n = data_.train.size();
-    const int64_t batch = spec_.batch_per_rank;
-    torch::Tensor indices =
-        data::ShardIndices(n, comm_.rank(), comm_.world_size(), spec_.seed, static_cast<int64_t>(epoch));
-    const int64_t shard = indices.size(0);
-    const int64_t steps = data::StepsPerEpoch(n, comm_.world_size(), batch);
+    const data::EpochBatches batches(data_.train.size(), comm_.rank(), comm_.world_size(), spec_.seed,
+                                     static_cast<int64_t>(epoch), Batching());
+    const int64_t steps = batches.steps();
     TrainStep& step = *step_;
-    const int64_t* shard_indices = indices.data_ptr<int64_t>();
+    const int64_t* indices = batches.indices();
+    // Each step's mean loss, weighted by this rank's share of the step's rows
+    // (times the world): summed over ranks, world x the step's mean loss.
     double loss_sum = loss_carry;
-    int64_t rows = 0;
+    int64_t samples = 0;
 
     const auto start = Clock::now();
     for (int64_t s = first_step; s < steps; ++s) {
-      const int64_t b = std::min(batch, shard - s * batch);  // the last batch may be short, equally on all ranks
-      batch_->Gather(data_.train, shard_indices + s * batch, b);
+      const data::StepRows part = batches.Step(s);
+      batch_->Gather(data_.train, indices + part.offset, part.rows);
       if (s + 1 < steps) {  // the next batch's rows load while this step computes
-        batch_->Prefetch(data_.train, shard_indices + (s + 1) * batch, std::min(batch, shard - (s + 1) * batch));
+        const data::StepRows next = batches.Step(s + 1);
+        batch_->Prefetch(data_.train, indices + next.offset, next.rows);
       }
-      loss_sum += step.Run(batch_->images(), batch_->labels(), b, StopAsked());
-      rows += b;
+      const double loss = step.Run(batch_->images(), batch_->labels(), part.rows, StopAsked(), part.all_rows);
+      loss_sum += loss * static_cast<double>(part.rows * comm_.world_size()) / static_cast<double>(part.all_rows);
+      samples += part.all_rows;
       if (first_step_done_ == 0) {  // start-up ends here (bench/runtime measures it)
         first_step_done_ = UnixSeconds();
         first_step_process_age_ = ProcessAgeSeconds();
@@ -251,7 +281,7 @@ class Trainer {
     stats.train_seconds = SecondsSince(start);
     stats.epoch = epoch + 1;
     stats.epochs = epochs_;
-    stats.samples = rows * comm_.world_size();
+    stats.samples = samples;
     if (stopped_after_) {
       stats.train_loss = loss_sum;  // this rank's partial sum; Interrupted() totals it
       return stats;
@@ -289,7 +319,8 @@ class Trainer {
     data.epoch = epoch;
     data.step_in_epoch = step_in_epoch;
     data.world_size = comm_.world_size();
-    data.batch_per_rank = spec_.batch_per_rank;
+    data.batch_per_rank = spec_.global_batch > 0 ? 0 : spec_.batch_per_rank;
+    data.global_batch = spec_.global_batch;
     data.seed = static_cast<int64_t>(spec_.seed);
     data.optimizer_kind = optimizer_->kind();
     data.optimizer_steps = optimizer_->steps();
@@ -302,7 +333,8 @@ class Trainer {
   }
 
   std::optional<base::Error> Resume() {
-    RunIdentity run{comm_.world_size(), spec_.batch_per_rank, static_cast<int64_t>(spec_.seed), optimizer_->kind()};
+    RunIdentity run{comm_.world_size(), spec_.global_batch > 0 ? 0 : spec_.batch_per_rank, spec_.global_batch,
+                    static_cast<int64_t>(spec_.seed), optimizer_->kind()};
     auto error = RestoreCheckpoint(spec_.checkpoint.dir, options_.resume, run, model_->flat_params(), *optimizer_,
                                    comm_, &resume_);
     if (!error && is_root() && options_.log != nullptr && !resume_.note.empty()) {
@@ -372,7 +404,8 @@ class Trainer {
                                          {"samples_per_second", result.samples_per_second},
                                          {"samples", total_samples_},
                                          {"wall_seconds", wall_seconds},
-                                         {"batch_per_rank", spec_.batch_per_rank},
+                                         {"batch_per_rank", spec_.global_batch > 0 ? 0 : spec_.batch_per_rank},
+                                         {"global_batch", spec_.global_batch},
                                          {"threads_per_rank", threads_allowed_},
                                          {"threads_used", at::get_num_threads()},
                                          {"first_step_unix_s", first_step_done_},

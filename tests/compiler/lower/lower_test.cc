@@ -152,6 +152,21 @@ TEST(Lower, RangeMaxIsTheTighterOfSubnetAndDataset) {
   EXPECT_EQ(workers->range_max, 59);
 }
 
+// A global batch reaches the plan in place of batch_per_rank, and bounds the
+// worker count param: every rank needs a row of each step (20: master + 19).
+TEST(Lower, GlobalBatchReachesThePlanAndBoundsTheWorkers) {
+  auto c = Compile(Replace(kValidTrain, "batch = 64", "global_batch = 20"));
+  ASSERT_EQ(c->Errors(), 0) << c->Rendered();
+  const ir::Deployment& d = c->result.deployments[0];
+  ASSERT_TRUE(d.plan.train);
+  EXPECT_EQ(d.plan.train->global_batch, 20);
+  EXPECT_EQ(d.plan.train->batch_per_rank, 0);
+  EXPECT_TRUE(plan::Validate(d.plan).empty());
+  const ir::HeatParam* workers = d.Param("workers");
+  ASSERT_NE(workers, nullptr);
+  EXPECT_EQ(workers->range_max, 19);
+}
+
 TEST(Lower, LiteralKnobsAndParamKnobs) {
   std::string text = Replace(kValidTrain, "param workers: int = 1",
                              "param workers: int = 1\nparam big: string = \"m1.large\"");

@@ -76,6 +76,25 @@ TEST(ScalingEstimate, StepsFollowTheRuntimesSharding) {
   EXPECT_EQ(EstimateAt(PaperMlp(), two_ranks, 1).steps_per_epoch, 469);
 }
 
+// A global batch: an epoch keeps one rank's 938 steps at any size, and a
+// step's rows are split over the ranks (64 over 17: at most 4 each).
+TEST(ScalingEstimate, AGlobalBatchKeepsTheStepsAndSplitsTheRows) {
+  Workload global = PaperMlp();
+  global.global_batch = 64;
+  for (int64_t nodes : {1, 2, 17}) EXPECT_EQ(EstimateAt(global, Cloud(), nodes).steps_per_epoch, 938);
+  EXPECT_EQ(EstimateAt(global, Cloud(), 1).rows_per_rank, 64);
+  EXPECT_EQ(EstimateAt(global, Cloud(), 17).rows_per_rank, 4);
+  EXPECT_DOUBLE_EQ(EstimateAt(global, Cloud(), 17).compute_s, 3.0 * 79400 * 4 / 46e9);
+  // Threads follow the rows where a rank may use several: 256 rows take 2
+  // of 4 allowed on one node, 1 at 17 nodes (16 rows).
+  global.global_batch = 256;
+  Nodes four = Cloud();
+  four.threads_allowed = 4;
+  EXPECT_EQ(EstimateAt(global, four, 1).threads, 2);
+  EXPECT_EQ(EstimateAt(global, four, 17).threads, 1);
+  EXPECT_EQ(MaxNodes(global, Cloud()), 256);  // a row per rank
+}
+
 TEST(ScalingEstimate, ComputeIsThreeForwardPassesOfTheBatch) {
   const Estimate e = EstimateAt(PaperMlp(), Cloud(), 1);
   EXPECT_DOUBLE_EQ(e.compute_s, 3.0 * 79400 * 64 / 46e9);

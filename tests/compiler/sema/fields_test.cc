@@ -29,11 +29,25 @@ TEST(SemaFields, DuplicateField) {
 }
 
 TEST(SemaFields, MissingField) {
-  auto c = Compile(Replace(kValidTrain, "    batch = 64\n", ""));
+  auto c = Compile(Replace(kValidTrain, "epochs = 10", ""));
   const diag::Diagnostic* d = c->First(Kind::missing_field);
   ASSERT_NE(d, nullptr) << c->Rendered();
-  EXPECT_EQ(d->message, "block `train` needs the field `batch` (int)");
+  EXPECT_EQ(d->message, "block `train` needs the field `epochs` (int)");
   EXPECT_EQ(c->Errors(), 1) << c->Rendered();
+}
+
+// A step's batch: `batch` or `global_batch`, exactly one.
+TEST(SemaFields, BatchOrGlobalBatchButNotBoth) {
+  auto none = Compile(Replace(kValidTrain, "    batch = 64\n", ""));
+  const diag::Diagnostic* d = none->First(Kind::missing_field);
+  ASSERT_NE(d, nullptr) << none->Rendered();
+  EXPECT_EQ(d->message, "`train` sets no batch: it needs `batch` or `global_batch`");
+  EXPECT_EQ(none->Errors(), 1) << none->Rendered();
+  auto both = Compile(Replace(kValidTrain, "    batch = 64\n", "    batch = 64\n    global_batch = 64\n"));
+  EXPECT_EQ(both->Count(Kind::conflicting_fields), 1) << both->Rendered();
+  EXPECT_EQ(both->Errors(), 1) << both->Rendered();
+  auto global = Compile(Replace(kValidTrain, "    batch = 64\n", "    global_batch = 64\n"));
+  EXPECT_EQ(global->Errors(), 0) << global->Rendered();
 }
 
 TEST(SemaFields, JobNeedsTrainOrRunButNotBoth) {

@@ -27,6 +27,37 @@ TEST(PlanTest, RoundTripKeepsEveryField) {
   EXPECT_NE(text.find("lr: 0.001"), std::string::npos) << text;
 }
 
+// A global batch replaces batch_per_rank in the file; a plan naming both is
+// read two ways and refused.
+TEST(PlanTest, GlobalBatchRoundTripsAndExcludesBatchPerRank) {
+  Plan p = SamplePlan();
+  p.train->global_batch = 64;
+  const std::string text = SerializePlan(p);
+  EXPECT_NE(text.find("  global_batch: 64\n"), std::string::npos) << text;
+  EXPECT_EQ(text.find("batch_per_rank"), std::string::npos) << text;
+  LoadResult r = ParsePlan(text, "g.plan.yaml");
+  ASSERT_TRUE(r.plan) << Errors(r);
+  EXPECT_EQ(r.plan->train->global_batch, 64);
+  EXPECT_EQ(SerializePlan(*r.plan), text);
+  EXPECT_EQ(DescribeBatch(*r.plan->train), "global batch 64");
+  EXPECT_EQ(MaxRowsPerRank(*r.plan->train, 17), 4);
+  EXPECT_EQ(MaxRowsPerRank(*SamplePlan().train, 17), 64);
+
+  std::string both = text;
+  both.replace(both.find("  global_batch: 64\n"), 0, "  batch_per_rank: 64\n");
+  LoadResult twice = ParsePlan(both, "g.plan.yaml");
+  ASSERT_FALSE(twice.plan);
+  EXPECT_NE(Errors(twice).find("g.plan.yaml: train.batch_per_rank: set either batch_per_rank or global_batch, not both"),
+            std::string::npos)
+      << Errors(twice);
+
+  std::string zero = text;
+  zero.replace(zero.find("global_batch: 64"), 16, "global_batch: 0");
+  LoadResult none = ParsePlan(zero, "g.plan.yaml");
+  ASSERT_FALSE(none.plan);
+  EXPECT_NE(Errors(none).find("train.global_batch: must be >= 1, not 0"), std::string::npos) << Errors(none);
+}
+
 TEST(PlanTest, CommandJobRoundTripsHostileStrings) {
   Plan p = SamplePlan();
   p.kind = JobKind::kCommand;

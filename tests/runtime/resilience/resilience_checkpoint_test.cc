@@ -56,7 +56,10 @@ struct Job {
   plan::Plan plan;
   std::string plan_path;
 
-  explicit Job(int max_restarts = 0, bool cnn = false) {
+  int64_t steps_per_epoch = 19;
+
+  // `global_batch` > 0: steps of that many rows over both ranks (13 and 12 for 25).
+  explicit Job(int max_restarts = 0, bool cnn = false, int global_batch = 0) {
     WriteTinyDataset(dir.path(), kTrainSize, 100);
     plan = LoopbackPlan(dir.path(), 1, 1);
     if (cnn) {
@@ -68,6 +71,10 @@ struct Job {
       m.classes = kClasses;
     }
     plan.train->epochs = kEpochs;
+    if (global_batch > 0) {
+      plan.train->global_batch = global_batch;
+      steps_per_epoch = (kTrainSize + global_batch - 1) / global_batch;
+    }
     plan.train->checkpoint.every_epochs = 1;
     plan.max_restarts = max_restarts;
     plan_path = WritePlan(dir.path(), plan);
@@ -114,7 +121,8 @@ void ExpectSigtermAndResumeMatchesAnUninterruptedRun(Job& job) {
   EXPECT_LT(saved.data.epoch, kEpochs);
   EXPECT_GT(saved.data.step_in_epoch, 0) << "the stop should land mid-epoch";
   EXPECT_EQ(saved.data.world_size, 2);
-  EXPECT_EQ(saved.data.optimizer_steps, saved.data.epoch * 19 + saved.data.step_in_epoch);
+  EXPECT_EQ(saved.data.optimizer_steps, saved.data.epoch * job.steps_per_epoch + saved.data.step_in_epoch);
+  EXPECT_EQ(saved.data.global_batch, job.plan.train->global_batch);
   EXPECT_TRUE(saved.data.rng_state.defined());
 
   ASSERT_EQ(job.Run("stopped", {"--resume"}), 0) << job.last_log;
@@ -137,6 +145,12 @@ TEST(ResilienceCheckpoint, SigtermMidEpochSavesACheckpointAndResumeMatchesAnUnin
 // The same for a cnn (autograd through torch::nn layers seated in the flat buffers).
 TEST(ResilienceCheckpoint, CnnSigtermMidEpochAndResumeMatchesAnUninterruptedRun) {
   Job job(/*max_restarts=*/0, /*cnn=*/true);
+  ExpectSigtermAndResumeMatchesAnUninterruptedRun(job);
+}
+
+// And for a global batch, whose ranks take uneven parts of each step.
+TEST(ResilienceCheckpoint, GlobalBatchSigtermMidEpochAndResumeMatchesAnUninterruptedRun) {
+  Job job(/*max_restarts=*/0, /*cnn=*/false, /*global_batch=*/25);
   ExpectSigtermAndResumeMatchesAnUninterruptedRun(job);
 }
 

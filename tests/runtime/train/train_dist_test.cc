@@ -91,6 +91,62 @@ TEST(TrainDistributed, TwoRankAdamStepsEqualOneRankStepsOnTheWholeBatch) {
   ExpectTwoRankStepsMatchOneRank(adam);
 }
 
+// A global batch split unevenly: 3, 2 and 0 rows of a 5-row step (the
+// empty part: a global batch's short last step). Each rank's gradient
+// counts by its rows, so the step equals one rank's on all 5, on either
+// exchange (the shared-memory slots, or the process group on flat_grads).
+void ExpectUnevenPartsMatchOneRank(GradientSync sync) {
+  constexpr int kRanks = 3;
+  constexpr int kSteps = 3;
+  constexpr int64_t kRows = 5;
+  const int64_t begin[kRanks] = {0, 3, 5};
+  const int64_t rows[kRanks] = {3, 2, 0};
+  plan::Optimizer sgd;
+  sgd.kind = "sgd";
+  sgd.lr = 0.5;
+  sgd.momentum = 0.9;
+  torch::manual_seed(12);
+  std::vector<torch::Tensor> xs, ys;
+  for (int s = 0; s < kSteps; ++s) {
+    xs.push_back(torch::randn({kRows, 6}));
+    ys.push_back(torch::randint(3, {kRows}, torch::kInt64));
+  }
+  auto single = MakeModel(1);
+  auto single_opt = std::move(MakeOptimizer(sgd, single->flat_params(), single->flat_grads()).optimizer);
+  collective::Communicator solo(0, 1, {});
+  TrainStep solo_step(*single, *single_opt, solo);
+  for (int s = 0; s < kSteps; ++s) solo_step.Run(xs[s], ys[s]);
+
+  std::vector<torch::Tensor> after(kRanks);
+  std::vector<double> losses(kRanks);
+  testing::RunRanks(kRanks, [&](int rank, auto group) {
+    auto mlp = MakeModel(1);
+    auto opt = std::move(MakeOptimizer(sgd, mlp->flat_params(), mlp->flat_grads()).optimizer);
+    collective::Communicator comm(rank, kRanks, group);
+    StepOptions options;
+    options.sync = sync;
+    TrainStep step(*mlp, *opt, comm, options);
+    for (int s = 0; s < kSteps; ++s) {
+      torch::Tensor x = xs[s].narrow(0, begin[rank], rows[rank]).contiguous();
+      torch::Tensor y = ys[s].narrow(0, begin[rank], rows[rank]).contiguous();
+      losses[rank] = step.Run(x.data_ptr<float>(), y.data_ptr<int64_t>(), rows[rank], false, kRows);
+    }
+    after[rank] = mlp->flat_params().clone();
+  });
+  EXPECT_EQ(losses[2], 0.0);  // no rows, no loss
+  for (int r = 1; r < kRanks; ++r) EXPECT_TRUE(torch::equal(after[0], after[r])) << "rank " << r;
+  EXPECT_TRUE(torch::allclose(after[0], single->flat_params(), 1e-5, 1e-6))
+      << "max diff " << (after[0] - single->flat_params()).abs().max().item<float>();
+}
+
+TEST(TrainDistributed, UnevenPartsOfAStepWeighByRowsThroughSharedMemory) {
+  ExpectUnevenPartsMatchOneRank(GradientSync::kAuto);
+}
+
+TEST(TrainDistributed, UnevenPartsOfAStepWeighByRowsThroughTheProcessGroup) {
+  ExpectUnevenPartsMatchOneRank(GradientSync::kProcessGroup);
+}
+
 TEST(TrainDistributed, EvaluationCountsAreSummedOverRanks) {
   auto mlp = MakeModel(3);
   torch::manual_seed(2);
@@ -143,6 +199,71 @@ TEST(TrainDistributed, TwoRanksTrainToTheSameHighAccuracy) {
   EXPECT_NE(log.str().find("training: world 2"), std::string::npos) << log.str();
   EXPECT_NE(log.str().find("epoch 2/2"), std::string::npos) << log.str();
   EXPECT_EQ(log.str().find("epoch 3/"), std::string::npos);
+}
+
+// A global batch makes the world size a matter of speed only: three ranks
+// train what one rank does (up to float summation order), over epochs
+// whose last step of 1 row leaves two ranks without rows.
+TEST(TrainDistributed, AGlobalBatchTrainsAsOneRankDoes) {
+  testing::TempDir dir("dist");
+  plan::TrainSpec spec = BandSpec(dir.path());  // 1200 training samples
+  spec.global_batch = 109;                      // 11 steps of 109 and one of 1
+  spec.batch_per_rank = 0;
+  auto train = [&](int world) {
+    std::vector<TrainResult> results(world);
+    std::ostringstream log;
+    testing::RunRanks(world, [&](int rank, auto group) {
+      TrainOptions options;
+      options.rank = rank;
+      options.world_size = world;
+      options.process_group = group;
+      options.log = &log;
+      results[rank] = RunTraining(spec, options);
+    });
+    for (const TrainResult& r : results) EXPECT_TRUE(r.ok) << base::Render(r.error);
+    EXPECT_NE(log.str().find("12 steps per epoch"), std::string::npos) << log.str();
+    return std::pair{results[0], log.str()};
+  };
+  const auto [one, one_log] = train(1);
+  const auto [three, three_log] = train(3);
+  EXPECT_NE(three_log.find("batch 109 over all ranks (36 or 37 per rank)"), std::string::npos) << three_log;
+  EXPECT_NEAR(three.final_loss, one.final_loss, 1e-4 * one.final_loss);
+  EXPECT_NEAR(three.test_accuracy, one.test_accuracy, 0.005);
+  EXPECT_GE(one.test_accuracy, 0.9);
+  // Per rank, the same batch would be a different training: 3 x 109 rows a step.
+  plan::TrainSpec per_rank = spec;
+  per_rank.global_batch = 0;
+  per_rank.batch_per_rank = 109;
+  std::vector<TrainResult> results(3);
+  testing::RunRanks(3, [&](int rank, auto group) {
+    TrainOptions options;
+    options.rank = rank;
+    options.world_size = 3;
+    options.process_group = group;
+    results[rank] = RunTraining(per_rank, options);
+  });
+  ASSERT_TRUE(results[0].ok);
+  EXPECT_GT(std::abs(results[0].final_loss - one.final_loss), 1e-3 * one.final_loss);
+}
+
+TEST(TrainDistributed, AGlobalBatchSmallerThanTheWorldIsRefusedAtItsField) {
+  testing::TempDir dir("dist");
+  plan::TrainSpec spec = BandSpec(dir.path());
+  spec.global_batch = 2;
+  std::vector<TrainResult> results(3);
+  testing::RunRanks(3, [&](int rank, auto group) {
+    TrainOptions options;
+    options.rank = rank;
+    options.world_size = 3;
+    options.process_group = group;
+    results[rank] = RunTraining(spec, options);
+  });
+  for (const TrainResult& r : results) {
+    ASSERT_FALSE(r.ok);
+    const std::string text = base::Render(r.error);
+    EXPECT_NE(text.find("train.global_batch: 2 rows a step cannot give each of the 3 ranks one"), std::string::npos)
+        << text;
+  }
 }
 
 TEST(TrainDistributed, ARankThatCannotLoadDataStopsEveryRank) {
