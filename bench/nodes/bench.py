@@ -167,9 +167,22 @@ def main():
                              "is in the raw runs as `relay_cpu_s`; it comes out of the same two cores).",
                "none": "The shaped link: this kernel has no `sch_netem` and no DELAY_LINE was given: the shaped "
                        "runs have the 10 Gbit/s rate (`tbf`) alone, no added delay."}.get(CLOUD_LINK.delay, "")
+    # EARLIER_RUNS: a previous run's runs.jsonl; its runs of the parts not measured now go into
+    # results.md beside this run's (said there), so one part can be re-run alone.
+    earlier = os.environ.get("EARLIER_RUNS")
+    kept = []
+    if earlier:
+        kept = [r for r in (json.loads(l) for l in open(earlier) if l.strip()) if r["part"] not in PARTS]
     import report  # bench/nodes/report.py
-    report.write(results, os.environ.get("RESULTS", os.path.join(HERE, "results.md")),
-                 {"epochs": EPOCHS, "reps": REPS, "seed": SEED, "link": CLOUD_LINK.describe(), "shaping": shaping})
+    kept_note = ("Parts %s are from an earlier run (%s, %d runs, copied into this run's runs.jsonl as "
+                 "`earlier_runs.jsonl`); the rest from this one." % (
+                     ", ".join(sorted({r["part"] for r in kept})), earlier, len(kept))) if kept else ""
+    if kept:
+        with open("%s/earlier_runs.jsonl" % LOG, "w") as f:
+            f.write("".join(json.dumps(r) + "\n" for r in kept))
+    report.write(kept + results, os.environ.get("RESULTS", os.path.join(HERE, "results.md")),
+                 {"epochs": EPOCHS, "reps": REPS, "seed": SEED, "link": CLOUD_LINK.describe(), "shaping": shaping,
+                  "kept": kept_note})
 
 
 if __name__ == "__main__":

@@ -128,6 +128,8 @@ def write(results, path, meta):
                 os.cpu_count()), ""]
     if shaped_note:
         text += [shaped_note, ""]
+    if meta.get("kept"):
+        text += [meta["kept"], ""]
     if cross_verdicts:
         text += ["## Part 2: 2 nodes, dmlrun node against torchrun --nnodes 2", ""] + cross + [""]
         text += ["Against the targets (dmlrun >= %.0fx the peer's samples/s, accuracy within %.1f pt):" % (

@@ -3,7 +3,7 @@
 #   sudo bench/nodes/run.sh          # ~25 min on an idle 2-vCPU machine
 # Env: BUILD (build dir, default build-bench), EPOCHS (10), REPS (2), SEED (42), LOG (/tmp/dml_bench_nodes),
 #      PARTS (cross,table), SIDES (dml,peer), TABLE_SIDES (dml,dml-global,peer), TABLE_SIZES (1,2,5,17),
-#      IDLE_WAIT_S (300), RESULTS (output path).
+#      IDLE_WAIT_S (300), RESULTS (output path), EARLIER_RUNS (a runs.jsonl whose other parts to keep).
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 root=$(cd "$here/../.." && pwd)
