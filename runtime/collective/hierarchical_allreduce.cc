@@ -17,9 +17,10 @@ namespace {
 
 // Set-up's one gathering allreduce (int64 over the world): each rank's node
 // key at its index, then two more words.
-constexpr int kMissingFactoryWord = 0;  // after the keys: ranks without a subgroup or network factory
-constexpr int kSerialWord = 1;          // rank 0's number for this hierarchy's store prefixes
-constexpr int kExtraWords = 2;
+constexpr int kMissingNetworksWord = 0;   // after the keys: ranks without a network factory
+constexpr int kMissingSubgroupsWord = 1;  // ... without a subgroup factory (needed only by nodes of 2+ ranks)
+constexpr int kSerialWord = 2;            // rank 0's number for this hierarchy's store prefixes
+constexpr int kExtraWords = 3;
 
 // The leaders' exchange failed; its message already says where.
 struct LeaderExchangeError : std::runtime_error {
@@ -72,7 +73,8 @@ std::unique_ptr<HierarchicalAllreduce> HierarchicalAllreduce::Create(Communicato
   torch::Tensor gathered = torch::zeros({world + kExtraWords}, torch::kInt64);
   int64_t* words = gathered.data_ptr<int64_t>();
   words[rank] = options.node_key != 0 ? options.node_key : HostIdentity();
-  words[world + kMissingFactoryWord] = comm.subgroups() && comm.networks() ? 0 : 1;
+  words[world + kMissingNetworksWord] = comm.networks() ? 0 : 1;
+  words[world + kMissingSubgroupsWord] = comm.subgroups() ? 0 : 1;
   if (rank == 0) words[world + kSerialWord] = next_serial++;
   comm.AllreduceSum(gathered);
   const int64_t serial = words[world + kSerialWord];
@@ -83,7 +85,10 @@ std::unique_ptr<HierarchicalAllreduce> HierarchicalAllreduce::Create(Communicato
       return decline(fmt::format("{}: a node runs more than {} ranks", layout.Describe(), LocalAllreduce::kMaxRanks));
     }
   }
-  if (words[world + kMissingFactoryWord] != 0) return decline("no way to make subgroups and Gloo contexts");
+  if (words[world + kMissingNetworksWord] != 0) return decline("no way to make Gloo contexts between the nodes");
+  if (!layout.one_rank_per_node() && words[world + kMissingSubgroupsWord] != 0) {
+    return decline(fmt::format("{}: no way to make the nodes' subgroups", layout.Describe()));
+  }
 
   std::unique_ptr<HierarchicalAllreduce> hierarchy(new HierarchicalAllreduce(layout, count));
   const std::vector<int>& mine = layout.nodes[static_cast<size_t>(layout.node)];

@@ -4,6 +4,7 @@
 
 #include <gloo/rendezvous/context.h>
 #include <gloo/transport/tcp/device.h>
+#include <torch/csrc/distributed/c10d/PrefixStore.hpp>
 #include <torch/csrc/distributed/c10d/ProcessGroupGloo.hpp>
 
 namespace dml::dist {
@@ -28,6 +29,15 @@ std::shared_ptr<gloo::Context> ConnectGlooContext(const c10::intrusive_ptr<c10d:
     if (peer != options.rank) context->getPair(peer)->setSync(/*sync=*/true, /*busyPoll=*/false);
   }
   return context;
+}
+
+GlooContextMaker GlooContextsUnder(c10::intrusive_ptr<c10d::Store> store, GlooContextOptions base) {
+  return [store = std::move(store), base](const std::string& prefix, int rank, int size) {
+    GlooContextOptions options = base;
+    options.rank = rank;
+    options.size = size;
+    return ConnectGlooContext(c10::make_intrusive<c10d::PrefixStore>(prefix, store), options);
+  };
 }
 
 }  // namespace dml::dist

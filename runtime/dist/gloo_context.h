@@ -9,6 +9,7 @@
 #pragma once
 
 #include <chrono>
+#include <functional>
 #include <memory>
 #include <string>
 
@@ -40,5 +41,12 @@ struct GlooContextOptions {
 // the failure detector can name the dead rank).
 std::shared_ptr<gloo::Context> ConnectGlooContext(const c10::intrusive_ptr<c10d::Store>& store,
                                                   const GlooContextOptions& options);
+
+// Contexts among subsets of a job (collective::NetworkFactory's shape):
+// each call connects `size` participants under `prefix` in `store`, this
+// one being `rank`, with `base`'s interface or host name and timeout.
+using GlooContextMaker =
+    std::function<std::shared_ptr<gloo::Context>(const std::string& prefix, int rank, int size)>;
+GlooContextMaker GlooContextsUnder(c10::intrusive_ptr<c10d::Store> store, GlooContextOptions base);
 
 }  // namespace dml::dist

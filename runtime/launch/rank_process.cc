@@ -183,14 +183,10 @@ collective::SubgroupFactory SubgroupsOver(const c10::intrusive_ptr<c10d::Store>&
 // nodes: synchronous pairs over the world's interface, its collective timeout.
 collective::NetworkFactory NetworksOver(const c10::intrusive_ptr<c10d::Store>& store,
                                         const dist::WorldOptions& world_options) {
-  return [store, world_options](const std::string& prefix, int r, int size) {
-    dist::GlooContextOptions options;
-    options.rank = r;
-    options.size = size;
-    options.interface = world_options.interface;
-    options.timeout = world_options.collective_timeout;
-    return dist::ConnectGlooContext(c10::make_intrusive<c10d::PrefixStore>(prefix, store), options);
-  };
+  dist::GlooContextOptions options;
+  options.interface = world_options.interface;
+  options.timeout = world_options.collective_timeout;
+  return dist::GlooContextsUnder(store, options);
 }
 
 dist::HealthOptions HealthOptionsFor(const RankPlace& place) {

@@ -132,6 +132,24 @@ TEST(CollectiveHierarchy, VotesAreOredOverAllNodes) {
   }
 }
 
+// One rank per node makes no subgroups, so it needs no subgroup factory;
+// nodes of two ranks do, and without one the hierarchy declines, saying so.
+TEST(CollectiveHierarchy, OnlyNodesOfSeveralRanksNeedSubgroups) {
+  testing::RunNodes({0, 1, 2}, [&](int, Communicator& comm, int64_t key) {
+    std::string why;
+    auto hierarchy = HierarchicalAllreduce::Create(comm, 8, {kTimeout, key}, &why);
+    ASSERT_TRUE(hierarchy) << why;
+    std::vector<float> data(8, 1.0f);
+    hierarchy->SumInPlace(data.data());
+    EXPECT_EQ(data[7], 3.0f);
+  }, std::chrono::seconds(60), /*subgroup_factory=*/false);
+  std::vector<std::string> why(3);
+  testing::RunNodes({0, 0, 1}, [&](int rank, Communicator& comm, int64_t key) {
+    EXPECT_FALSE(HierarchicalAllreduce::Create(comm, 8, {kTimeout, key}, &why[static_cast<size_t>(rank)]));
+  }, std::chrono::seconds(60), /*subgroup_factory=*/false);
+  for (const std::string& w : why) EXPECT_EQ(w, "2 nodes (2, 1 ranks): no way to make the nodes' subgroups");
+}
+
 TEST(CollectiveHierarchy, DeclinesRanksAllOnOneNode) {
   const std::vector<int> node_of = {0, 0, 0};
   std::vector<std::string> why(node_of.size());

@@ -28,28 +28,29 @@ inline dist::torch_compat::GroupPtr LoopbackGroup(const c10::intrusive_ptr<c10d:
 }
 
 // body(rank, comm, node_key): comm has subgroup and network factories whose
-// groups and Gloo contexts time out after `subgroup_timeout`.
+// groups and Gloo contexts time out after `subgroup_timeout` (no subgroup
+// factory when `subgroup_factory` is false).
 using HierarchyBody = std::function<void(int rank, collective::Communicator& comm, int64_t node_key)>;
 
 inline void RunNodes(const std::vector<int>& node_of, const HierarchyBody& body,
-                     std::chrono::milliseconds subgroup_timeout = std::chrono::seconds(60)) {
+                     std::chrono::milliseconds subgroup_timeout = std::chrono::seconds(60),
+                     bool subgroup_factory = true) {
   const int world = static_cast<int>(node_of.size());
   auto store = c10::make_intrusive<c10d::HashStore>();
   std::vector<std::thread> threads;
   for (int rank = 0; rank < world; ++rank) {
     threads.emplace_back([&, rank] {
       auto world_store = c10::make_intrusive<c10d::PrefixStore>("world", store);
-      collective::SubgroupFactory subgroups = [&](const std::string& prefix, int r, int size) {
-        return LoopbackGroup(c10::make_intrusive<c10d::PrefixStore>(prefix, store), r, size, subgroup_timeout);
-      };
-      collective::NetworkFactory networks = [&](const std::string& prefix, int r, int size) {
-        dist::GlooContextOptions options;
-        options.rank = r;
-        options.size = size;
-        options.hostname = "127.0.0.1";
-        options.timeout = subgroup_timeout;
-        return dist::ConnectGlooContext(c10::make_intrusive<c10d::PrefixStore>(prefix, store), options);
-      };
+      collective::SubgroupFactory subgroups;
+      if (subgroup_factory) {
+        subgroups = [&](const std::string& prefix, int r, int size) {
+          return LoopbackGroup(c10::make_intrusive<c10d::PrefixStore>(prefix, store), r, size, subgroup_timeout);
+        };
+      }
+      dist::GlooContextOptions loopback;
+      loopback.hostname = "127.0.0.1";
+      loopback.timeout = subgroup_timeout;
+      collective::NetworkFactory networks = dist::GlooContextsUnder(store, loopback);
       collective::Communicator comm(rank, world, LoopbackGroup(world_store, rank, world, std::chrono::seconds(60)),
                                     subgroups, networks);
       body(rank, comm, 1000 + node_of[static_cast<size_t>(rank)]);  // never 0 (= this host)
