@@ -174,9 +174,10 @@ def main():
     if earlier:
         kept = [r for r in (json.loads(l) for l in open(earlier) if l.strip()) if r["part"] not in PARTS]
     import report  # bench/nodes/report.py
-    kept_note = ("Parts %s are from an earlier run (%s, %d runs, copied into this run's runs.jsonl as "
-                 "`earlier_runs.jsonl`); the rest from this one." % (
-                     ", ".join(sorted({r["part"] for r in kept})), earlier, len(kept))) if kept else ""
+    kept_note = ("The runs of part %s are from an earlier run (%d runs of `%s`, kept in this run's LOG as "
+                 "`earlier_runs.jsonl`); the rest are from this run." % (
+                     ", ".join('"%s"' % p for p in sorted({r["part"] for r in kept})), len(kept),
+                     os.path.basename(earlier))) if kept else ""
     if kept:
         with open("%s/earlier_runs.jsonl" % LOG, "w") as f:
             f.write("".join(json.dumps(r) + "\n" for r in kept))
