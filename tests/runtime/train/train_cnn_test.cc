@@ -18,6 +18,7 @@
 #include "runtime/train/trainer.h"
 #include "tests/runtime/collective/rank_threads.h"
 #include "tests/runtime/data/idx_fixture.h"
+#include "tests/runtime/train/train_ranks.h"
 
 namespace dml::train {
 namespace {
@@ -190,14 +191,7 @@ TEST(TrainCnn, TwoRanksTrainToTheSameResult) {
   testing::TempDir dir("cnn");
   plan::TrainSpec spec = BandCnnSpec(dir.path());
   spec.optimizer.lr = 0.01;
-  std::vector<TrainResult> results(2);
-  testing::RunRanks(2, [&](int rank, auto group) {
-    TrainOptions options;
-    options.rank = rank;
-    options.world_size = 2;
-    options.process_group = group;
-    results[rank] = RunTraining(spec, options);
-  });
+  const std::vector<TrainResult> results = testing::TrainOnRanks(spec, 2);
   for (const TrainResult& r : results) {
     ASSERT_TRUE(r.ok) << base::Render(r.error);
     EXPECT_GE(r.test_accuracy, 0.9);

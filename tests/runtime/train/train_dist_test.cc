@@ -10,6 +10,7 @@
 #include "runtime/train/trainer.h"
 #include "tests/runtime/collective/rank_threads.h"
 #include "tests/runtime/data/idx_fixture.h"
+#include "tests/runtime/train/train_ranks.h"
 
 namespace dml::train {
 namespace {
@@ -41,22 +42,36 @@ TEST(TrainDistributed, BroadcastGivesEveryRankRankZerosWeights) {
   EXPECT_TRUE(torch::equal(after[1], expected->flat_params()));
 }
 
+// `steps` random batches of `rows` samples, and the model one rank makes of
+// them, a step on each whole batch: what the ranks' steps must equal.
+struct OneRankRun {
+  std::vector<torch::Tensor> xs, ys;
+  std::unique_ptr<model::Mlp> model;
+};
+
+OneRankRun StepOneRank(const plan::Optimizer& opt_spec, int steps, int64_t rows, uint64_t data_seed) {
+  OneRankRun run;
+  torch::manual_seed(data_seed);
+  for (int s = 0; s < steps; ++s) {
+    run.xs.push_back(torch::randn({rows, 6}));
+    run.ys.push_back(torch::randint(3, {rows}, torch::kInt64));
+  }
+  run.model = MakeModel(1);
+  auto optimizer = std::move(MakeOptimizer(opt_spec, run.model->flat_params(), run.model->flat_grads()).optimizer);
+  collective::Communicator solo(0, 1, {});
+  TrainStep step(*run.model, *optimizer, solo);
+  for (int s = 0; s < steps; ++s) step.Run(run.xs[s], run.ys[s]);
+  return run;
+}
+
 // Steps on a full batch at world 1 versus its two halves at world 2.
 void ExpectTwoRankStepsMatchOneRank(const plan::Optimizer& opt_spec) {
   constexpr int kSteps = 3;
   constexpr int64_t kBatch = 8;
-  torch::manual_seed(11);
-  std::vector<torch::Tensor> xs, ys;
-  for (int s = 0; s < kSteps; ++s) {
-    xs.push_back(torch::randn({kBatch, 6}));
-    ys.push_back(torch::randint(3, {kBatch}, torch::kInt64));
-  }
-
-  auto single = MakeModel(1);
-  auto single_opt = std::move(MakeOptimizer(opt_spec, single->flat_params(), single->flat_grads()).optimizer);
-  collective::Communicator solo(0, 1, {});
-  TrainStep solo_step(*single, *single_opt, solo);
-  for (int s = 0; s < kSteps; ++s) solo_step.Run(xs[s], ys[s]);
+  const OneRankRun one = StepOneRank(opt_spec, kSteps, kBatch, 11);
+  const std::vector<torch::Tensor>& xs = one.xs;
+  const std::vector<torch::Tensor>& ys = one.ys;
+  model::Mlp* single = one.model.get();
 
   std::vector<torch::Tensor> after(kWorld);
   testing::RunRanks(kWorld, [&](int rank, auto group) {
@@ -105,17 +120,10 @@ void ExpectUnevenPartsMatchOneRank(GradientSync sync) {
   sgd.kind = "sgd";
   sgd.lr = 0.5;
   sgd.momentum = 0.9;
-  torch::manual_seed(12);
-  std::vector<torch::Tensor> xs, ys;
-  for (int s = 0; s < kSteps; ++s) {
-    xs.push_back(torch::randn({kRows, 6}));
-    ys.push_back(torch::randint(3, {kRows}, torch::kInt64));
-  }
-  auto single = MakeModel(1);
-  auto single_opt = std::move(MakeOptimizer(sgd, single->flat_params(), single->flat_grads()).optimizer);
-  collective::Communicator solo(0, 1, {});
-  TrainStep solo_step(*single, *single_opt, solo);
-  for (int s = 0; s < kSteps; ++s) solo_step.Run(xs[s], ys[s]);
+  const OneRankRun one = StepOneRank(sgd, kSteps, kRows, 12);
+  const std::vector<torch::Tensor>& xs = one.xs;
+  const std::vector<torch::Tensor>& ys = one.ys;
+  model::Mlp* single = one.model.get();
 
   std::vector<torch::Tensor> after(kRanks);
   std::vector<double> losses(kRanks);
@@ -179,16 +187,8 @@ plan::TrainSpec BandSpec(const std::string& dir) {
 TEST(TrainDistributed, TwoRanksTrainToTheSameHighAccuracy) {
   testing::TempDir dir("dist");
   plan::TrainSpec spec = BandSpec(dir.path());
-  std::vector<TrainResult> results(kWorld);
   std::ostringstream log;
-  testing::RunRanks(kWorld, [&](int rank, auto group) {
-    TrainOptions options;
-    options.rank = rank;
-    options.world_size = kWorld;
-    options.process_group = group;
-    options.log = &log;  // only rank 0 may write to it
-    results[rank] = RunTraining(spec, options);
-  });
+  const std::vector<TrainResult> results = testing::TrainOnRanks(spec, kWorld, &log);
   for (const TrainResult& r : results) {
     ASSERT_TRUE(r.ok) << base::Render(r.error);
     EXPECT_GE(r.test_accuracy, 0.95);
@@ -210,16 +210,8 @@ TEST(TrainDistributed, AGlobalBatchTrainsAsOneRankDoes) {
   spec.global_batch = 109;                      // 11 steps of 109 and one of 1
   spec.batch_per_rank = 0;
   auto train = [&](int world) {
-    std::vector<TrainResult> results(world);
     std::ostringstream log;
-    testing::RunRanks(world, [&](int rank, auto group) {
-      TrainOptions options;
-      options.rank = rank;
-      options.world_size = world;
-      options.process_group = group;
-      options.log = &log;
-      results[rank] = RunTraining(spec, options);
-    });
+    const std::vector<TrainResult> results = testing::TrainOnRanks(spec, world, &log);
     for (const TrainResult& r : results) EXPECT_TRUE(r.ok) << base::Render(r.error);
     EXPECT_NE(log.str().find("12 steps per epoch"), std::string::npos) << log.str();
     return std::pair{results[0], log.str()};
@@ -234,14 +226,7 @@ TEST(TrainDistributed, AGlobalBatchTrainsAsOneRankDoes) {
   plan::TrainSpec per_rank = spec;
   per_rank.global_batch = 0;
   per_rank.batch_per_rank = 109;
-  std::vector<TrainResult> results(3);
-  testing::RunRanks(3, [&](int rank, auto group) {
-    TrainOptions options;
-    options.rank = rank;
-    options.world_size = 3;
-    options.process_group = group;
-    results[rank] = RunTraining(per_rank, options);
-  });
+  const std::vector<TrainResult> results = testing::TrainOnRanks(per_rank, 3);
   ASSERT_TRUE(results[0].ok);
   EXPECT_GT(std::abs(results[0].final_loss - one.final_loss), 1e-3 * one.final_loss);
 }
@@ -250,15 +235,7 @@ TEST(TrainDistributed, AGlobalBatchSmallerThanTheWorldIsRefusedAtItsField) {
   testing::TempDir dir("dist");
   plan::TrainSpec spec = BandSpec(dir.path());
   spec.global_batch = 2;
-  std::vector<TrainResult> results(3);
-  testing::RunRanks(3, [&](int rank, auto group) {
-    TrainOptions options;
-    options.rank = rank;
-    options.world_size = 3;
-    options.process_group = group;
-    results[rank] = RunTraining(spec, options);
-  });
-  for (const TrainResult& r : results) {
+  for (const TrainResult& r : testing::TrainOnRanks(spec, 3)) {
     ASSERT_FALSE(r.ok);
     const std::string text = base::Render(r.error);
     EXPECT_NE(text.find("train.global_batch: 2 rows a step cannot give each of the 3 ranks one"), std::string::npos)
