@@ -64,9 +64,7 @@ Modelled FromDeployment(const ir::Deployment& d) {
   // (For a global batch, the rows at the planned size; EstimateAt recounts
   // them at each size from threads_allowed.)
   job.planned_nodes = std::max<int64_t>(nodes, 1);
-  const int64_t rows = train.global_batch > 0 ? (train.global_batch + job.planned_nodes * ranks - 1) /
-                                                    (job.planned_nodes * ranks)
-                                              : job.work.batch_per_rank;
+  const int64_t rows = plan::MaxRowsPerRank(train, static_cast<int>(job.planned_nodes * ranks));
   const int64_t used = (rows + kRowsPerThread - 1) / kRowsPerThread;
   if (train.global_batch > 0) job.nodes.threads_allowed = std::max<int64_t>(threads, 1);
   job.nodes.ranks_per_node = ranks;

@@ -73,25 +73,6 @@ bool WriteResult(const std::string& path, const train::TrainResult& result, int 
   return static_cast<bool>(file);
 }
 
-// A library's own thread (c10d's store client, Gloo) that throws has no
-// caller to catch it: std::terminate would abort with the C++ runtime's raw
-// message and a core dump. Say what failed, as every other error does, and
-// end the rank as failed; the supervisor then stops its siblings.
-[[noreturn]] void OnUncaughtException() {
-  std::string what = "an exception of unknown type";
-  if (std::exception_ptr current = std::current_exception()) {
-    try {
-      std::rethrow_exception(current);
-    } catch (const std::exception& e) {
-      what = dist::DescribeException(e);
-    } catch (...) {
-    }
-  }
-  std::string line = ErrorLine(base::Error("a thread of the runtime's libraries failed: " + what));
-  (void)!write(STDERR_FILENO, line.data(), line.size());
-  _exit(kExitJobFailed);
-}
-
 // How the rank ends: its exit code, and the error that ended it (none when
 // it succeeded or stopped on request).
 struct RankEnd {
@@ -297,7 +278,6 @@ std::vector<std::string> RankCommandLine(const std::string& executable,
 }
 
 int RunRank(const RankOptions& options) {
-  std::set_terminate(OnUncaughtException);
   dist::QuietLibraryLogging();
   // Output goes to the supervisor through a pipe: flush every line so that
   // progress shows as it happens and nothing is lost if the rank is killed.
